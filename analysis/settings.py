@@ -1,0 +1,108 @@
+"""Library defaults, each with a one-line reason.
+
+Functions read these when called (a ``None`` argument means "use the setting"), so a caller
+may change a module variable at run time, as in osmnx.settings. Nothing here reads the
+environment; the web app passes its own values explicitly.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- coordinate reference systems -----------------------------------------------------------
+#: Geographic CRS of every input and output the user sees (GeoJSON speaks WGS-84).
+GEOGRAPHIC_CRS: Final = "EPSG:4326"
+#: Projected CRS for distances and areas: UTM zone 50N covers Jinjiang (118.4-118.8 E).
+WORKING_CRS: str = "EPSG:32650"
+
+# --- travel profiles ------------------------------------------------------------------------
+#: The travel profiles the engine knows. ``ambulance`` and ``car`` drive, ``ebike`` rides
+#: (e-bikes are the most common way to reach a clinic in Fujian towns), ``walk`` walks.
+PROFILES: Final = ("ambulance", "car", "ebike", "walk")
+
+#: Free-flow speed in km/h per OSM highway class and profile. Car values follow typical
+#: Chinese urban design speeds (GB 50220 / CJJ 37: expressway 60-100, arterial 40-60,
+#: collector 30-50, local 20-40), taken near the low end for mixed traffic; ambulances are
+#: allowed to exceed them modestly (+15-20%) under lights and sirens; e-bikes are capped at
+#: 25 km/h by GB 17761-2018 and ride at ~18 km/h in practice; walking at 4.5 km/h, the
+#: usual planning pace for mixed ages.
+SPEED_KMH_BY_HIGHWAY: dict[str, dict[str, float]] = {
+    "motorway": {"ambulance": 90.0, "car": 80.0, "ebike": 0.0, "walk": 0.0},
+    "trunk": {"ambulance": 70.0, "car": 60.0, "ebike": 18.0, "walk": 4.5},
+    "primary": {"ambulance": 55.0, "car": 45.0, "ebike": 18.0, "walk": 4.5},
+    "secondary": {"ambulance": 45.0, "car": 40.0, "ebike": 18.0, "walk": 4.5},
+    "tertiary": {"ambulance": 40.0, "car": 35.0, "ebike": 18.0, "walk": 4.5},
+    "unclassified": {"ambulance": 30.0, "car": 30.0, "ebike": 16.0, "walk": 4.5},
+    "residential": {"ambulance": 25.0, "car": 25.0, "ebike": 15.0, "walk": 4.5},
+    "living_street": {"ambulance": 15.0, "car": 10.0, "ebike": 10.0, "walk": 4.5},
+    "service": {"ambulance": 15.0, "car": 15.0, "ebike": 12.0, "walk": 4.5},
+    "track": {"ambulance": 15.0, "car": 15.0, "ebike": 10.0, "walk": 4.0},
+    "road": {"ambulance": 25.0, "car": 25.0, "ebike": 15.0, "walk": 4.5},
+    "cycleway": {"ambulance": 0.0, "car": 0.0, "ebike": 18.0, "walk": 4.5},
+    "footway": {"ambulance": 0.0, "car": 0.0, "ebike": 0.0, "walk": 4.5},
+    "path": {"ambulance": 0.0, "car": 0.0, "ebike": 10.0, "walk": 4.5},
+    "pedestrian": {"ambulance": 0.0, "car": 0.0, "ebike": 0.0, "walk": 4.5},
+    "steps": {"ambulance": 0.0, "car": 0.0, "ebike": 0.0, "walk": 2.5},
+}
+#: Fallback for highway classes not listed above (``*_link`` classes use their parent).
+DEFAULT_SPEED_KMH: dict[str, float] = {"ambulance": 25.0, "car": 25.0, "ebike": 15.0, "walk": 4.5}
+
+#: Multiplier on free-flow driving times at peak hour (1.0 = free flow). Chinese city
+#: congestion indices put weekday peak travel at ~1.3-1.6x free flow; 1.0 is the default so
+#: that results are reproducible free-flow figures unless a peak scenario is asked for.
+PEAK_HOUR_FACTOR: float = 1.0
+
+#: Speed (km/h) on the off-network leg from a point to its nearest road node: people walk
+#: or push to the road; vehicles creep along driveways.
+ACCESS_SPEED_KMH: dict[str, float] = {"ambulance": 10.0, "car": 10.0, "ebike": 10.0, "walk": 4.5}
+
+#: Points farther than this from any road node are refused instead of being silently snapped.
+MAX_SNAP_DISTANCE_M: float = 2000.0
+
+# --- straight-line estimate (no road network) -----------------------------------------------
+#: Network distance / straight-line distance. 1.3-1.5 is the classic range for road networks
+#: (Ballou et al. 2002; Boscoe et al. 2012 found 1.417 for the US); 1.4 is the middle.
+CIRCUITY_FACTOR: float = 1.4
+
+#: Average door-to-door speed in km/h used with the straight-line estimate, i.e. over the
+#: whole trip rather than on one road class: urban ambulance averages of 35-40 km/h are
+#: reported for Chinese cities, cars in mixed town traffic ~30 km/h.
+STRAIGHT_LINE_SPEED_KMH: dict[str, float] = {"ambulance": 40.0, "car": 30.0, "ebike": 15.0, "walk": 4.5}
+
+#: Label every result carries when travel is estimated without a road network.
+STRAIGHT_LINE_SOURCE: Final = "straight-line estimate"
+
+# --- standards' assumptions -----------------------------------------------------------------
+#: Travel mode of the 15-minute service circle: the plan does not fix it; e-bike is the
+#: everyday mode to township clinics in Jinjiang.
+SERVICE_CIRCLE_PROFILE: str = "ebike"
+#: Threshold of the medical service circle, minutes (plan 二(三)2(2)).
+SERVICE_CIRCLE_MINUTES: float = 15.0
+#: Target of the pre-hospital emergency circle, minutes (plan 三(一)3(2)).
+EMS_RESPONSE_MINUTES: float = 14.0
+#: Minutes from call to ambulance departure; national target is departure within 3 minutes.
+EMS_DISPATCH_MINUTES: float = 3.0
+#: Emergency network service radius, metres (plan; 国卫医发〔2020〕19号, urban).
+EMS_RADIUS_M: float = 5000.0
+#: People per ambulance (plan; 国卫医发〔2020〕19号).
+PEOPLE_PER_AMBULANCE: int = 30_000
+#: Minimum share of negative-pressure ambulances (plan).
+NEGATIVE_PRESSURE_SHARE: float = 0.40
+#: People per public AED (plan).
+PEOPLE_PER_AED: int = 10_000
+#: Walking distance to an AED counted as access, metres (~3 min round trip; studies use
+#: 100-200 m).
+AED_WALK_RADIUS_M: float = 200.0
+#: Hospital beds per 1,000 people by 2025 (plan 表1).
+BEDS_PER_1000: float = 4.2
+
+# --- population surface ---------------------------------------------------------------------
+#: Side of a population grid cell, metres: fine enough for 15-minute walks (~1.1 km),
+#: coarse enough that the county (~720 km²) stays near 3,000 cells.
+POPULATION_CELL_M: float = 500.0
+
+# --- siting -----------------------------------------------------------------------------------
+#: Spacing of the candidate grid for new sites, metres.
+CANDIDATE_SPACING_M: float = 1000.0
+#: Time limit of one optimisation run, seconds.
+SOLVER_TIME_LIMIT_S: float = 60.0

@@ -1,0 +1,1 @@
+"""healthcircle web service and command line, built on the ``analysis`` library."""

@@ -1,0 +1,1 @@
+"""API and map routers, one per resource."""
