@@ -1,9 +1,104 @@
-"""Commands of the ``data`` group (filled in by its issue)."""
+"""``healthcircle validate``: check a facility (or population) file before using it."""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from analysis.datasets import ValidationReport, validate_facilities
+from analysis.errors import DataError, ParameterError
+from analysis.population import load_population
+
+#: Problems listed before the rest are summarised as a count.
+MAX_PROBLEMS_SHOWN = 200
+
+
+class Datum(StrEnum):
+    """Datum of the input coordinates."""
+
+    wgs84 = "wgs84"
+    gcj02 = "gcj02"
+
+
+def _looks_like_population(path: Path) -> bool:
+    """A GeoJSON whose first feature has ``population`` and no ``kind`` is a population surface."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return False
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list) or not features or not isinstance(features[0], dict):
+        return False
+    props = features[0].get("properties") or {}
+    return "population" in props and "kind" not in props
+
+
+def _print_summary(report: ValidationReport) -> None:
+    assert report.facilities is not None
+    gdf = report.facilities
+    typer.echo(f"{report.path}: {len(gdf)} facilities 设施, no problems found")
+    typer.echo("by kind 类型:")
+    for kind, n in report.counts_by("kind").items():
+        typer.echo(f"  {kind:<18} {n:>5}")
+    typer.echo("by precision 位置精度:")
+    for precision, n in report.counts_by("precision").items():
+        typer.echo(f"  {precision:<18} {n:>5}")
+    unlocated = report.unlocated
+    typer.echo(
+        f"without location 无坐标: {len(unlocated)}" + (f" ({', '.join(unlocated)})" if unlocated else "")
+    )
+    planned = int((gdf["status"] == "planned").sum())
+    if planned:
+        typer.echo(f"planned 规划中: {planned}")
 
 
 def register(cli: typer.Typer) -> None:
-    """Add this module's commands to *cli*."""
+    """Add the ``validate`` command to *cli*."""
+
+    @cli.command()
+    def validate(
+        path: Annotated[
+            Path,
+            typer.Argument(help="Facilities (.geojson, .gpkg, .csv with lon/lat) or population GeoJSON."),
+        ],
+        crs: Annotated[
+            Datum, typer.Option("--crs", help="Datum of the coordinates; gcj02 = AMap/Tencent points.")
+        ] = Datum.wgs84,
+    ) -> None:
+        """Check a data file: print counts by kind and precision, or every problem found (exit 1)."""
+        if not path.exists():
+            typer.echo(f"{path} does not exist; check the path.", err=True)
+            raise typer.Exit(2)
+        if _looks_like_population(path):
+            try:
+                surface = load_population(path)
+            except DataError as exc:
+                typer.echo(f"1 problem in {path}:\n  - {exc}", err=True)
+                raise typer.Exit(1) from None
+            typer.echo(
+                f"{path}: population surface 人口 with {len(surface.cells)} "
+                f"cells and {surface.total:,.0f} people; "
+                f"{surface.source}"
+            )
+            return
+        try:
+            report = validate_facilities(path, crs=crs.value)
+        except ParameterError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from None
+        if report.ok:
+            _print_summary(report)
+            return
+        problems = report.problems
+        typer.echo(f"{len(problems)} problem(s) in {path}:", err=True)
+        for problem in problems[:MAX_PROBLEMS_SHOWN]:
+            typer.echo(f"  - {problem}", err=True)
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            typer.echo(f"  ... and {len(problems) - MAX_PROBLEMS_SHOWN} more", err=True)
+        raise typer.Exit(1)
