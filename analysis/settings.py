@@ -59,6 +59,18 @@ ACCESS_SPEED_KMH: dict[str, float] = {"ambulance": 10.0, "car": 10.0, "ebike": 1
 #: Points farther than this from any road node are refused instead of being silently snapped.
 MAX_SNAP_DISTANCE_M: float = 2000.0
 
+#: Cap on a tagged ``maxspeed`` per vehicle profile, km/h: a tagged limit replaces the class
+#: speed for cars (up to expressway design speed) and can only slow e-bikes (GB 17761: 25 km/h).
+MAXSPEED_CAP_KMH: dict[str, float] = {"ambulance": 100.0, "car": 100.0, "ebike": 25.0}
+#: Ambulances under lights and sirens run ~15% above a tagged limit, as above the class speeds.
+AMBULANCE_MAXSPEED_FACTOR: float = 1.15
+#: Half-width (m) of the band drawn around reached roads in a network isochrone: about a
+#: block's depth, so homes along a road are inside but the far side of a field is not.
+ISOCHRONE_BUFFER_M: float = 75.0
+#: Cells of the (sources x nodes) distance block computed at once in ``matrix``: bounds memory
+#: to ~250 MB of float64 whatever the number of sources.
+MATRIX_CHUNK_CELLS: int = 32_000_000
+
 # --- straight-line estimate (no road network) -----------------------------------------------
 #: Network distance / straight-line distance. 1.3-1.5 is the classic range for road networks
 #: (Ballou et al. 2002; Boscoe et al. 2012 found 1.417 for the US); 1.4 is the middle.
@@ -95,6 +107,19 @@ PEOPLE_PER_AED: int = 10_000
 AED_WALK_RADIUS_M: float = 200.0
 #: Hospital beds per 1,000 people by 2025 (plan 表1).
 BEDS_PER_1000: float = 4.2
+#: Share of people a circle or radius must reach to count as met: the plan names a circle,
+#: not a share (an assumption; 95% leaves room for the outermost cells of a modelled grid).
+CIRCLE_REQUIRED_SHARE: float = 0.95
+#: Largest minutes threshold accepted: beyond 3 hours a "service circle" means nothing.
+MAX_THRESHOLD_MINUTES: float = 180.0
+#: Largest dispatch delay accepted, minutes (a sanity bound, not a target).
+MAX_DISPATCH_MINUTES: float = 60.0
+#: Largest AED walking radius accepted, metres: nobody carries an AED farther in time.
+MAX_AED_WALK_RADIUS_M: float = 2000.0
+#: Right end of the coverage-vs-minutes curve in reports, minutes (twice the circle).
+CURVE_MAX_MINUTES: int = 30
+#: How many worst-served cells and towns a coverage report lists.
+WORST_SERVED_COUNT: int = 10
 
 # --- population surface ---------------------------------------------------------------------
 #: Side of a population grid cell, metres: fine enough for 15-minute walks (~1.1 km),
@@ -106,3 +131,9 @@ POPULATION_CELL_M: float = 500.0
 CANDIDATE_SPACING_M: float = 1000.0
 #: Time limit of one optimisation run, seconds.
 SOLVER_TIME_LIMIT_S: float = 60.0
+#: A candidate site may lie this far outside the county outline, metres: the outline is coarse on the coast.
+CANDIDATE_BOUNDARY_TOLERANCE_M: float = 250.0
+#: p-median travel matrices stop at this multiple of the threshold; farther people count at the cut-off.
+PMEDIAN_CUTOFF_FACTOR: float = 2.0
+#: p-median merges population cells into blocks this wide, metres: ~4x smaller model, error below the grid spacing.
+PMEDIAN_DEMAND_BLOCK_M: float = 1000.0

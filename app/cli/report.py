@@ -1,9 +1,201 @@
-"""Commands of the ``report`` group (filled in by its issue)."""
+"""``healthcircle report``: every standard of the plan, county-wide and town by town."""
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
 import typer
+
+from analysis.errors import HealthcircleError, ParameterError
+
+logger = logging.getLogger(__name__)
+
+_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: Road graph written by ``healthcircle network fetch``; used when present.
+DEFAULT_NETWORK = _DATA_DIR / "network" / "jinjiang_drive.graphml.gz"
+
+T = TypeVar("T")
+
+
+class ReportFormat(StrEnum):
+    """Output formats of the report."""
+
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"错误 Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, Callable[[], T]], T]]:
+    """A spinner on stderr (stdout stays clean for JSON/CSV/HTML) around each long step."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+
+        def step(description: str, work: Callable[[], T]) -> T:
+            task = progress.add_task(description, total=1)
+            result = work()
+            progress.update(task, completed=1)
+            progress.remove_task(task)
+            return result
+
+        yield step
+
+
+def _write_text(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"已写入 Written: {out}", err=True)
+
+
+def _write_csv(document: dict[str, Any], out: Path | None) -> None:
+    from analysis.report_html import standards_frame, towns_frame
+
+    standards = standards_frame(document)
+    if out is None:
+        typer.echo(standards.to_csv(index=False), nl=False)
+        return
+    if out.is_dir() or out.suffix == "":
+        out.mkdir(parents=True, exist_ok=True)
+        standards_path, towns_path = out / "standards.csv", out / "towns.csv"
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        standards_path, towns_path = out, out.with_name(f"{out.stem}_towns{out.suffix}")
+    # utf-8-sig so that spreadsheet programs show the Chinese names
+    standards.to_csv(standards_path, index=False, encoding="utf-8-sig")
+    towns_frame(document).to_csv(towns_path, index=False, encoding="utf-8-sig")
+    typer.echo(f"已写入 Written: {standards_path}, {towns_path}", err=True)
+
+
+def report(
+    format: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help=(
+                "json: one document (as GET /api/coverage). csv: one row per standard; with --out DIR "
+                "writes DIR/standards.csv and DIR/towns.csv, with --out FILE.csv writes FILE.csv and "
+                "FILE_towns.csv, without --out prints the standards CSV. html: one self-contained page "
+                "to email (chart embedded)."
+            ),
+        ),
+    ] = ReportFormat.json,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File (or folder for csv) to write; default stdout.")
+    ] = None,
+    include_planned: Annotated[
+        bool,
+        typer.Option(
+            "--include-planned",
+            help=(
+                "Count planned facilities (e.g. 和敏院区, opening 2026) as open; "
+                "the report compares with the current network."
+            ),
+        ),
+    ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="Headline mode of the 15-minute circle: walk, ebike, car or ambulance (default ebike).",
+        ),
+    ] = None,
+    minutes: Annotated[
+        float | None, typer.Option("--minutes", help="Threshold of the service circle, minutes (default 15).")
+    ] = None,
+    dispatch_minutes: Annotated[
+        float | None,
+        typer.Option(
+            "--dispatch-minutes",
+            help="Call-to-departure delay added to ambulance drive time (default 3; 0 = drive only).",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Folder laid out like data/ (facilities, towns, population, facts)."),
+    ] = None,
+    network: Annotated[
+        Path | None,
+        typer.Option(
+            "--network",
+            help=(
+                "Road graph (GraphML, .gz allowed). Default: data/network/jinjiang_drive.graphml.gz when "
+                "present, else travel is a straight-line estimate (the report says so)."
+            ),
+        ),
+    ] = None,
+) -> None:
+    """Check coverage against every standard of the plan; print or write the report.
+
+    对照规划指标评估覆盖情况（15分钟医疗服务圈、14分钟急救圈、每3万人1辆救护车、AED…）。
+    """
+    from analysis.coverage import CoverageOptions, resolve_options, run_coverage
+    from analysis.datasets import load_inputs
+    from analysis.travel import load_travel_model
+
+    options = CoverageOptions(
+        profile=profile, minutes=minutes, dispatch_minutes=dispatch_minutes, include_planned=include_planned
+    )
+    try:
+        resolve_options(options)
+    except ParameterError as exc:
+        _fail(str(exc), 2)
+    if network is not None and not network.is_file():
+        _fail(
+            f"road graph {network} not found; build it with `healthcircle network fetch` "
+            "or leave out --network."
+        )
+    if data_dir is not None and not data_dir.is_dir():
+        _fail(f"data folder {data_dir} not found; pass a folder laid out like data/.")
+    network_path = (
+        network if network is not None else (DEFAULT_NETWORK if DEFAULT_NETWORK.is_file() else None)
+    )
+    try:
+        with _progress() as step:
+            inputs = step("读取数据 Loading data…", lambda: load_inputs(data_dir))
+            travel = step("载入出行模型 Loading travel model…", lambda: load_travel_model(network_path))
+            run = step("计算覆盖 Computing coverage…", lambda: run_coverage(inputs, travel, options=options))
+            document = run.document
+            if format is ReportFormat.html:
+                from analysis.report_html import render_html
+
+                page = step("生成报告 Rendering HTML…", lambda: render_html(document))
+    except ParameterError as exc:
+        _fail(str(exc), 2)
+    except (HealthcircleError, OSError) as exc:
+        _fail(str(exc))
+    if format is ReportFormat.json:
+        _write_text(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False), out)
+    elif format is ReportFormat.csv:
+        _write_csv(document, out)
+    else:
+        _write_text(page, out)
 
 
 def register(cli: typer.Typer) -> None:
     """Add this module's commands to *cli*."""
+    cli.command("report")(report)

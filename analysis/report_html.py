@@ -1,0 +1,465 @@
+"""Render a coverage document (see :func:`analysis.coverage.run_coverage`) for people.
+
+``render_html`` writes one self-contained HTML file a planner can email: banners when travel is
+estimated or population modelled, a summary table of every standard (pass / fail / unknown in
+colour), the planned-facility scenario, a per-town table, a coverage-vs-minutes chart embedded
+as a base64 PNG, what was left out, and the assumptions and sources. ``standards_frame`` and
+``towns_frame`` flatten the same document for CSV.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import logging
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "coverage_chart_png",
+    "format_target",
+    "format_value",
+    "render_html",
+    "standards_frame",
+    "towns_frame",
+]
+
+logger = logging.getLogger(__name__)
+
+STATUS_LABELS: dict[str, str] = {"pass": "达标 Pass", "fail": "未达标 Fail", "unknown": "未知 Unknown"}
+STATUS_COLOURS: dict[str, str] = {"pass": "#1a7f37", "fail": "#cf222e", "unknown": "#6e7781"}
+#: Fonts tried for Chinese labels in the chart; without one the chart is labelled in English only.
+CJK_FONTS: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
+_SHARE_UNITS = ("share of population", "share of ambulances")
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def format_value(value: Any, unit: str | None) -> str:
+    """A result value for people: shares as percentages, ``None`` as "unknown"."""
+    if value is None:
+        return "未知 unknown"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        if unit in _SHARE_UNITS:
+            return f"{value:.1%}"
+        if isinstance(value, float) and not value.is_integer():
+            return f"{value:,.2f}"
+        return f"{value:,.0f}"
+    return str(value)
+
+
+def format_target(result: Mapping[str, Any]) -> str:
+    """The evaluated target with its comparison, e.g. "≥ 95.0%"; "—" when there is none."""
+    target = result.get("target")
+    if target is None:
+        return "— (no target)"
+    sign = {">=": "≥ ", "<=": "≤ "}.get(str(result.get("comparison")), "")
+    return sign + format_value(target, result.get("unit"))
+
+
+def standards_frame(document: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per standard: id, names, value, unit, target, passed, notes and assumptions.
+
+    Parameters
+    ----------
+    document
+        A coverage document.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    rows = []
+    for r in document["standards"]:
+        rows.append(
+            {
+                "id": r["id"],
+                "name_zh": r["name_zh"],
+                "name_en": r["name_en"],
+                "value": r["value"],
+                "value_text": format_value(r["value"], r["unit"]),
+                "unit": r["unit"],
+                "comparison": r.get("comparison"),
+                "target": r["target"],
+                "passed": r["passed"],
+                "status": r.get("status"),
+                "population_considered": r["population_considered"],
+                "note": r.get("note"),
+                "assumptions": json.dumps(r.get("assumptions", {}), ensure_ascii=False, sort_keys=True),
+                "network_source": document.get("network_source"),
+                "population_source": document.get("population_source"),
+                "include_planned": document.get("scenario", {}).get("include_planned"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def towns_frame(document: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per town with its headline values (as in the document's ``towns``).
+
+    Parameters
+    ----------
+    document
+        A coverage document.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return pd.DataFrame(list(document["towns"]))
+
+
+_CJK_SEARCHED: list[bool] = []
+
+
+def _cjk_font() -> str | None:
+    """A font with Chinese glyphs, registering installed CJK font files once if needed."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((name for name in CJK_FONTS if name in names), None)
+    if found is None and not _CJK_SEARCHED:
+        _CJK_SEARCHED.append(True)
+        # matplotlib's font cache may predate the system's CJK fonts (.ttc files are often missed)
+        for path in font_manager.findSystemFonts():
+            if any(key in path for key in ("CJK", "WenQuanYi", "wqy")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    logger.info("Could not read font file %s", path)
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((name for name in CJK_FONTS if name in names), None)
+    return found
+
+
+def coverage_chart_png(document: Mapping[str, Any], *, dpi: int = 110) -> bytes:
+    """Population share within t minutes (t = 0..30) per mode, plus ambulance response, as PNG.
+
+    Parameters
+    ----------
+    document
+        A coverage document (reads the ``curve`` of the service circle and of EMS response).
+    dpi
+        Resolution of the image.
+
+    Returns
+    -------
+    bytes
+        PNG image.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    results = {r["id"]: r for r in document["standards"]}
+    circle = results.get("service_circle_15min", {})
+    ems = results.get("ems_response_14min", {})
+    font = _cjk_font()
+    bilingual = font is not None
+
+    def label(text: str) -> str:
+        # "中文 English" → English alone when no Chinese font is installed
+        return text if bilingual else text.split(" ", 1)[-1]
+
+    fig = Figure(figsize=(7.5, 4.2), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    curve = circle.get("curve") or {}
+    minutes = curve.get("minutes", [])
+    mode_labels = circle.get("mode_labels", {})
+    for mode, values in curve.items():
+        if mode == "minutes" or not values:
+            continue
+        shares = [v * 100 if v is not None else float("nan") for v in values]
+        width = 2.4 if mode == circle.get("profile") else 1.4
+        ax.plot(minutes, shares, linewidth=width, label=label(mode_labels.get(mode, mode)))
+    ems_curve = ems.get("curve") or {}
+    if ems_curve.get("ambulance"):
+        shares = [v * 100 if v is not None else float("nan") for v in ems_curve["ambulance"]]
+        ax.plot(
+            ems_curve["minutes"], shares, "--", color="#cf222e", label=label("救护车响应 Ambulance response")
+        )
+    if circle.get("threshold_minutes") is not None:
+        ax.axvline(circle["threshold_minutes"], color="#999999", linewidth=0.8)
+    if ems.get("target_minutes") is not None:
+        ax.axvline(ems["target_minutes"], color="#cf222e", linewidth=0.8, linestyle=":")
+    ax.set_xlim(0, max(minutes) if minutes else 30)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel(label("分钟 Minutes"))
+    ax.set_ylabel(label("人口比例 Share of population (%)"))
+    ax.set_title(label("覆盖人口随时间变化 Population reached within t minutes (any facility)"))
+    ax.grid(True, alpha=0.3)
+    legend = ax.legend(loc="lower right", fontsize=8)
+    if font:
+        for text in [ax.title, ax.xaxis.label, ax.yaxis.label, *legend.get_texts()]:
+            text.set_fontfamily(font)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        # a font lacking a glyph must not stop a report; the label then shows a box
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",Arial,sans-serif;margin:24px;
+color:#1f2328;max-width:1100px}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #d0d7de}
+table{border-collapse:collapse;width:100%;font-size:0.9em}th,td{border:1px solid #d0d7de;padding:4px 6px;
+text-align:left;vertical-align:top}th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
+.banner{background:#fff8c5;border:1px solid #d4a72c;padding:8px 12px;margin:8px 0;border-radius:4px}
+.status{color:#fff;font-weight:bold;padding:2px 6px;border-radius:3px;white-space:nowrap}
+.small{font-size:0.85em;color:#57606a}
+"""
+
+
+def _status_badge(status: str | None) -> str:
+    key = status if status in STATUS_LABELS else "unknown"
+    return f'<span class="status" style="background:{STATUS_COLOURS[key]}">{_esc(STATUS_LABELS[key])}</span>'
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(rows_cell for rows_cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _td(value: Any, *, num: bool = False, raw: bool = False) -> str:
+    content = str(value) if raw else _esc(value)
+    return f'<td class="num">{content}</td>' if num else f"<td>{content}</td>"
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def render_html(document: Mapping[str, Any], *, title: str | None = None) -> str:
+    """Render a coverage document as one self-contained HTML page.
+
+    Parameters
+    ----------
+    document
+        A coverage document from :func:`analysis.coverage.run_coverage`.
+    title
+        Page title; ``None`` → a bilingual default.
+
+    Returns
+    -------
+    str
+        HTML text (UTF-8), with the chart embedded as ``data:image/png;base64``.
+    """
+    page_title = title or "医疗卫生服务覆盖与规划指标评估 Health-service coverage against the plan"
+    parts: list[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>{_esc(page_title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_esc(page_title)}</h1>",
+    ]
+    for banner in document.get("banners", []):
+        parts.append(f'<div class="banner">⚠ {_esc(banner)}</div>')
+    scenario = document.get("scenario", {})
+    parts.append(
+        '<p class="small">'
+        f"道路网络 Network: {_esc(document.get('network_source'))}<br>"
+        f"人口 Population: {_esc(document.get('population_source'))}<br>"
+        f"情景 Scenario: {_esc(scenario.get('headline'))}<br>"
+        f"{_esc(document.get('population_note'))}</p>"
+    )
+
+    # summary of every standard
+    rows = []
+    for r in document["standards"]:
+        rows.append(
+            [
+                _td(f"{r['name_zh']} {r['name_en']}"),
+                _td(r["id"]),
+                _td(format_value(r["value"], r["unit"]), num=True),
+                _td(format_target(r), num=True),
+                _td(r["unit"]),
+                _td(_status_badge(r.get("status")), raw=True),
+                _td(r.get("note")),
+            ]
+        )
+    parts.append("<h2>指标汇总 Summary of standards</h2>")
+    parts.append(
+        _table(
+            [
+                "标准 Standard",
+                "编号 Id",
+                "数值 Value",
+                "目标 Target",
+                "单位 Unit",
+                "结果 Result",
+                "说明 Note",
+            ],
+            rows,
+        )
+    )
+
+    png = base64.b64encode(coverage_chart_png(document)).decode("ascii")
+    parts.append("<h2>覆盖曲线 Coverage vs minutes</h2>")
+    parts.append(
+        f'<img alt="Population share within t minutes" src="data:image/png;base64,{png}" '
+        'style="max-width:100%">'
+    )
+    results = {r["id"]: r for r in document["standards"]}
+    circle = results.get("service_circle_15min")
+    if circle and circle.get("by_mode"):
+        tier_labels = circle.get("tier_labels", {})
+        mode_labels = circle.get("mode_labels", {})
+        tiers = list(next(iter(circle["by_mode"].values())).keys())
+        mode_rows = [
+            [_td(mode_labels.get(mode, mode)), *(_td(_pct(shares.get(t)), num=True) for t in tiers)]
+            for mode, shares in circle["by_mode"].items()
+        ]
+        parts.append(
+            f"<h2>{_esc(circle['threshold_minutes'])}分钟内人口比例 Share within "
+            f"{_esc(circle['threshold_minutes'])} min, by mode and tier</h2>"
+        )
+        parts.append(_table(["方式 Mode", *(tier_labels.get(t, t) for t in tiers)], mode_rows))
+
+    changes = scenario.get("changes") or []
+    parts.append("<h2>规划设施情景 Planned facilities scenario</h2>")
+    parts.append(f'<p class="small">{_esc(scenario.get("note"))}</p>')
+    planned = scenario.get("planned_facilities") or []
+    if planned:
+        parts.append(
+            "<p>"
+            + "; ".join(
+                f"{_esc(p.get('name_zh'))} {_esc(p.get('name_en'))} "
+                f"(opens {_esc(p.get('opens') or 'unknown')}"
+                f"{'' if p.get('placed') else ', location unknown'})"
+                for p in planned
+            )
+            + "</p>"
+        )
+    if changes:
+        change_rows = [
+            [
+                _td(f"{c['name_zh']} {c['name_en']}"),
+                _td(format_value(c["value_current"], c["unit"]), num=True),
+                _td(format_value(c["value_with_planned"], c["unit"]), num=True),
+                _td(
+                    "—"
+                    if c["change"] is None
+                    else (f"{c['change']:+.1%}" if c["unit"] in _SHARE_UNITS else f"{c['change']:+,.2f}"),
+                    num=True,
+                ),
+            ]
+            for c in changes
+        ]
+        parts.append(
+            _table(["标准 Standard", "现状 Current", "含规划 With planned", "变化 Change"], change_rows)
+        )
+
+    # per town
+    town_rows = []
+    for t in document["towns"]:
+        pop = t.get("population")
+        town_rows.append(
+            [
+                _td(f"{t.get('name_zh')} {t.get('name_en')}"),
+                _td(t.get("town_code")),
+                _td(f"{pop:,.0f}" if pop is not None else t.get("population_note", "—"), num=pop is not None),
+                _td(_pct(t.get("service_circle_share")), num=True),
+                _td(_pct(t.get("service_circle_share_township")), num=True),
+                _td(_pct(t.get("service_circle_share_hospital")), num=True),
+                _td(_pct(t.get("ems_response_share")), num=True),
+                _td(
+                    "—" if t.get("ems_median_minutes") is None else f"{t['ems_median_minutes']:.1f}",
+                    num=True,
+                ),
+                _td(_pct(t.get("ems_radius_share")), num=True),
+                _td(t.get("location")),
+            ]
+        )
+    parts.append("<h2>分镇街 By town</h2>")
+    profile = circle.get("mode_labels", {}).get(circle.get("profile"), "") if circle else ""
+    parts.append(
+        f'<p class="small">15-minute shares by {_esc(profile)}; EMS = ambulance response within target.</p>'
+    )
+    parts.append(
+        _table(
+            [
+                "镇街 Town",
+                "代码 Code",
+                "人口 Population",
+                "15分钟 任一 Any",
+                "15分钟 乡镇及以上 Township+",
+                "15分钟 医院 Hospital",
+                "急救 ≤14分钟 EMS ≤ 14 min",
+                "急救中位数 EMS median (min)",
+                "5公里 Within 5 km",
+                "位置 Location",
+            ],
+            town_rows,
+        )
+    )
+
+    ems = results.get("ems_response_14min")
+    if ems and ems.get("worst_served", {}).get("cells"):
+        worst = [
+            [
+                _td(c["cell_id"]),
+                _td(c.get("town_code")),
+                _td(f"{c['population']:,.0f}", num=True),
+                _td(
+                    "not reached" if c["response_minutes"] is None else f"{c['response_minutes']:.1f}",
+                    num=True,
+                ),
+            ]
+            for c in ems["worst_served"]["cells"]
+        ]
+        parts.append("<h2>急救最难到达的网格 Worst-served cells (ambulance response)</h2>")
+        parts.append(_table(["网格 Cell", "镇街 Town", "人口 Population", "响应 Response (min)"], worst))
+
+    left = document.get("cells_left_out", {})
+    parts.append("<h2>未计入 Left out</h2>")
+    left_rows = [
+        [_td(f"{f.get('id')} {f.get('name_zh') or ''}"), _td(f.get("kind")), _td(f.get("reason"))]
+        for f in left.get("facilities", [])
+    ]
+    left_rows += [
+        [
+            _td(f"{len(c.get('cell_ids', []))} cells"),
+            _td("—" if c.get("population") is None else f"{c['population']:,.0f} people"),
+            _td(c.get("reason")),
+        ]
+        for c in left.get("cells", [])
+    ]
+    if left_rows:
+        parts.append(_table(["对象 What", "类型 Kind", "原因 Why"], left_rows))
+    else:
+        parts.append("<p>Nothing left out.</p>")
+
+    parts.append("<h2>假设与来源 Assumptions and sources</h2>")
+    assumption_rows = [
+        [_td(k), _td(json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)]
+        for k, v in document.get("assumptions", {}).items()
+    ]
+    parts.append(_table(["设置 Setting", "值 Value"], assumption_rows))
+    parts.append("<ul class='small'>")
+    for r in document["standards"]:
+        parts.append(f"<li><b>{_esc(r['id'])}</b>: {_esc(r.get('source'))}</li>")
+    parts.append("</ul></body></html>")
+    logger.info(
+        "HTML report with %d standards and %d towns", len(document["standards"]), len(document["towns"])
+    )
+    return "\n".join(parts)
