@@ -1,9 +1,183 @@
-"""Commands of the ``site`` group (filled in by its issue)."""
+"""``healthcircle site``: where the next 120 stations, health facilities or public AEDs should go."""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from analysis.errors import HealthcircleError, ParameterError
+
+_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+#: Road graph written by ``healthcircle network fetch``; used when present.
+DEFAULT_NETWORK = _DATA_DIR / "network" / "jinjiang_drive.graphml.gz"
+
+
+class SiteKind(StrEnum):
+    """Use cases of the siting command."""
+
+    ems = "ems"
+    facility = "facility"
+    aed = "aed"
+
+
+class SiteModel(StrEnum):
+    """Location models."""
+
+    mclp = "mclp"
+    lscp = "lscp"
+    pmedian = "pmedian"
+
+
+class SiteFormat(StrEnum):
+    """Output formats."""
+
+    json = "json"
+    geojson = "geojson"
+    csv = "csv"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"错误 Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _render(document: dict[str, Any], fmt: SiteFormat) -> str:
+    from analysis.siting import sites_frame, sites_geojson
+
+    if fmt is SiteFormat.json:
+        return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+    if fmt is SiteFormat.geojson:
+        return json.dumps(sites_geojson(document), ensure_ascii=False, indent=2, allow_nan=False)
+    text: str = sites_frame(document).to_csv(index=False)
+    return text
+
+
+def site(
+    kind: Annotated[
+        SiteKind,
+        typer.Option(
+            "--kind",
+            "-k",
+            help=(
+                "ems: 120 stations (14-min response incl. 3-min dispatch, ambulance). facility: health "
+                "facilities (15-min circle). aed: public AEDs (200 m walk)."
+            ),
+        ),
+    ],
+    count: Annotated[
+        int | None,
+        typer.Option(
+            "--count",
+            "-n",
+            min=1,
+            help="Number of new sites. Default for aed: the gap to 1 per 10,000 people; required otherwise.",
+        ),
+    ] = None,
+    candidates: Annotated[
+        Path | None,
+        typer.Option(
+            "--candidates",
+            help="Candidate sites (GeoJSON, GeoPackage, or CSV with lon/lat in WGS-84). Default: a grid.",
+        ),
+    ] = None,
+    format: Annotated[
+        SiteFormat, typer.Option("--format", "-f", help="json (full document), geojson (points) or csv.")
+    ] = SiteFormat.json,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write; default stdout.")] = None,
+    model: Annotated[
+        SiteModel,
+        typer.Option(
+            "--model",
+            help="mclp: most people covered; pmedian: least mean travel time; lscp: fewest sites (--share).",
+        ),
+    ] = SiteModel.mclp,
+    share: Annotated[
+        float, typer.Option("--share", min=0.0, max=1.0, help="Target coverage share for --model lscp.")
+    ] = 1.0,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="Travel profile (default: ambulance, ebike, walk by kind)."),
+    ] = None,
+    include_planned: Annotated[
+        bool, typer.Option("--include-planned", help="Count planned facilities as existing sites.")
+    ] = False,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", min=0.1, help="Solver time limit, seconds (default 60).")
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Folder laid out like data/ (facilities, towns, population, facts)."),
+    ] = None,
+    network: Annotated[
+        Path | None,
+        typer.Option(
+            "--network",
+            help=(
+                "Road graph (GraphML, .gz allowed). Default: data/network/jinjiang_drive.graphml.gz when "
+                "present, else a straight-line estimate (the output says so)."
+            ),
+        ),
+    ] = None,
+) -> None:
+    """Recommend new sites, ranked by the population each adds (existing sites stay).
+
+    选址建议：新增急救站、医疗机构或AED的位置，按新增覆盖人口排序。
+    """
+    from rich.console import Console
+
+    from analysis.datasets import load_inputs
+    from analysis.siting import load_candidates, recommend_sites
+    from analysis.travel import load_travel_model
+
+    if network is not None and not network.is_file():
+        _fail(
+            f"road graph {network} not found; build it with `healthcircle network fetch` "
+            "or leave out --network."
+        )
+    if data_dir is not None and not data_dir.is_dir():
+        _fail(f"data folder {data_dir} not found; pass a folder laid out like data/.")
+    network_path = (
+        network if network is not None else (DEFAULT_NETWORK if DEFAULT_NETWORK.is_file() else None)
+    )
+    console = Console(stderr=True)
+    try:
+        with console.status("读取数据 Loading data…") as status:
+            inputs = load_inputs(data_dir)
+            status.update("载入出行模型 Loading travel model…")
+            travel = load_travel_model(network_path)
+            gdf_candidates = load_candidates(candidates) if candidates is not None else None
+            document = recommend_sites(
+                inputs,
+                travel,
+                kind=kind.value,  # type: ignore[arg-type]
+                count=count,
+                candidates=gdf_candidates,
+                model=model.value,  # type: ignore[arg-type]
+                profile=profile,
+                share=share,
+                include_planned=include_planned,
+                time_limit_s=time_limit,
+                progress=lambda message: status.update(f"选址 Siting: {message}…"),
+            )
+    except ParameterError as exc:
+        _fail(str(exc), 2)
+    except (HealthcircleError, OSError) as exc:
+        _fail(str(exc))
+    text = _render(document, format)
+    if out is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8-sig" if format is SiteFormat.csv else "utf-8")
+        typer.echo(f"已写入 Written: {out}", err=True)
+    if document.get("time_limited"):
+        typer.echo(f"注意 Note: the solver hit its time limit; MIP gap {document['gap']}", err=True)
 
 
 def register(cli: typer.Typer) -> None:
     """Add this module's commands to *cli*."""
+    cli.command("site")(site)
