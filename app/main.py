@@ -1,16 +1,97 @@
-"""FastAPI application factory."""
+"""FastAPI application factory: ``create_app()`` loads the data once and wires the routers."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from analysis.datasets import load_inputs
+from analysis.travel import load_travel_model
+from app.config import Settings, get_settings
+from app.deps import AppState, LRUCache
+from app.errors import install_error_handlers
+from app.routes import (
+    coverage,
+    facilities,
+    health,
+    isochrones,
+    maps,
+    pages,
+    siting,
+    standards,
+    towns,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Vendored Leaflet/jQuery (see app/static/vendor/README.md), served at /static.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+#: Responses smaller than this are sent uncompressed: compressing them saves less than it costs.
+GZIP_MIN_BYTES = 2048
+
+_DESCRIPTION = """
+晋江市 15分钟医疗卫生服务圈 — health-service and emergency-response coverage of a county against its plan.
+
+All coordinates are WGS-84 (EPSG:4326, longitude first). Travel times come from the road network when one is
+loaded, otherwise from a straight-line estimate; every answer says which (`network_source`). Bad parameters
+get a 422 whose `detail` names the parameter and the allowed range.
+"""
 
 
-def create_app() -> FastAPI:
-    """Build the web application."""
-    app = FastAPI(title="healthcircle")
+def build_state(settings: Settings) -> AppState:
+    """Load the inputs and the travel model once (the expensive part of start-up)."""
+    inputs = load_inputs(settings.data_dir)
+    travel = load_travel_model(settings.network_file)
+    logger.info(
+        "Loaded %d facilities, %d population cells; travel: %s",
+        len(inputs.facilities),
+        len(inputs.population.cells),
+        travel.network_source,
+    )
+    return AppState(inputs=inputs, travel=travel, settings=settings, cache=LRUCache(settings.cache_size))
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the web application.
+
+    Parameters
+    ----------
+    settings
+        Service settings; default :func:`app.config.get_settings` (``HEALTHCIRCLE_*`` environment variables).
+
+    Returns
+    -------
+    fastapi.FastAPI
+        The app; its lifespan loads the data and road network into ``app.state.healthcircle``.
+    """
+    settings = settings if settings is not None else get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A state placed on the app beforehand (e.g. shared by several test clients) is kept as is.
+        if getattr(app.state, "healthcircle", None) is None:
+            app.state.healthcircle = build_state(settings)
+        yield
+
+    app = FastAPI(
+        title="healthcircle",
+        summary="晋江 15分钟医疗卫生服务圈 / county health-service coverage",
+        description=_DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    # Map pages carry thousands of cells as GeoJSON text, which compresses about tenfold.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
+    install_error_handlers(app)
+    for module in (health, pages, standards, facilities, towns, coverage, isochrones, maps, siting):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,9 +1,188 @@
-"""Commands of the ``network`` group (filled in by its issue)."""
+"""``healthcircle network fetch`` (build the road graph) and ``healthcircle isochrones``."""
 
 from __future__ import annotations
 
+import logging
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from analysis import settings
+from analysis.errors import HealthcircleError
+
+logger = logging.getLogger(__name__)
+
+_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DEFAULT_NETWORK = _DATA_DIR / "network" / "jinjiang_drive.graphml.gz"
+DEFAULT_CACHE = _DATA_DIR / "network" / "cache"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"错误 Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _parse_minutes(text: str) -> list[float]:
+    try:
+        values = sorted({float(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        _fail(f"--minutes must be numbers separated by commas (e.g. 5,10,15), got {text!r}.", 2)
+    if not values or values[0] <= 0:
+        _fail(f"--minutes must be positive numbers (e.g. 5,10,15), got {text!r}.", 2)
+    return values
+
+
+def fetch(
+    boundary: Annotated[
+        Path | None,
+        typer.Option("--boundary", help="County outline (GeoJSON); default data/boundary.geojson."),
+    ] = None,
+    network_type: Annotated[str, typer.Option("--network-type", help="drive, walk, bike or all.")] = "drive",
+    out: Annotated[
+        Path, typer.Option("--out", help="GraphML file to write (.gz = gzipped).")
+    ] = DEFAULT_NETWORK,
+    cache_dir: Annotated[Path, typer.Option("--cache-dir", help="osmnx HTTP cache folder.")] = DEFAULT_CACHE,
+) -> None:
+    """Download the OpenStreetMap road graph of the county and save it (needs internet).
+
+    下载县域 OpenStreetMap 路网并保存。
+    """
+    import geopandas as gpd
+
+    from analysis.network import NETWORK_TYPES, graph_from_osm, save_graphml
+
+    path = boundary if boundary is not None else _DATA_DIR / "boundary.geojson"
+    if not path.is_file():
+        _fail(f"boundary file {path} not found; build the data first or pass --boundary.")
+    if network_type not in NETWORK_TYPES:
+        _fail(f"--network-type must be one of {', '.join(NETWORK_TYPES)}, got {network_type!r}.", 2)
+    try:
+        outline = gpd.read_file(path).to_crs(settings.GEOGRAPHIC_CRS).geometry.union_all()
+        typer.echo(
+            f"正在下载路网 Downloading the {network_type} road network for {path.name} (takes minutes)…"
+        )
+        t0 = time.perf_counter()
+        G = graph_from_osm(outline, network_type=network_type, cache_dir=cache_dir)  # type: ignore[arg-type]  # noqa: N806
+        save_graphml(G, out)
+    except (HealthcircleError, OSError) as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"路网已保存 Saved road graph: {len(G):,} nodes, {G.number_of_edges():,} edges → {out} "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
+
+
+def _load_facilities(path: Path | None) -> Any:
+    from analysis.datasets import load_facilities
+
+    return load_facilities(path)
+
+
+def isochrones(
+    kind: Annotated[
+        list[str],
+        typer.Option(
+            "--kind", help="Facility kind(s): hospital, township_centre, ems_station, ... (repeatable)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="GeoJSON file to write (WGS-84).")],
+    minutes: Annotated[str, typer.Option("--minutes", help="Bands in minutes, comma-separated.")] = "5,10,15",
+    profile: Annotated[str, typer.Option("--profile", help="ambulance, car, ebike or walk.")] = "car",
+    network_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--network", help="GraphML(.gz) road graph; default data/network/jinjiang_drive.graphml.gz."
+        ),
+    ] = None,
+    facilities: Annotated[
+        Path | None, typer.Option("--facilities", help="Facilities file; default the embedded data.")
+    ] = None,
+    direction: Annotated[
+        str, typer.Option("--direction", help="from_sources, to_sources or auto (EMS sites send out).")
+    ] = "auto",
+    include_planned: Annotated[
+        bool, typer.Option("--include-planned", help="Include planned facilities.")
+    ] = False,
+) -> None:
+    """Write travel-time bands around facilities as GeoJSON.
+
+    按出行时间生成设施服务范围（等时圈）。Without a road graph the bands are straight-line estimates
+    and say so.
+    """
+    from analysis.datasets import EMS_KINDS, to_working_crs
+    from analysis.network import check_profile
+    from analysis.travel import load_travel_model
+
+    kinds = [k.strip() for part in kind for k in part.split(",") if k.strip()]
+    bands = _parse_minutes(minutes)
+    try:
+        check_profile(profile)
+    except HealthcircleError as exc:
+        _fail(str(exc), 2)
+    if direction not in ("auto", "from_sources", "to_sources"):
+        _fail(f"--direction must be from_sources, to_sources or auto, got {direction!r}.", 2)
+    try:
+        fac = _load_facilities(facilities)
+        unknown = sorted(set(kinds) - set(fac["kind"]))
+        if unknown:
+            _fail(
+                f"no facilities of kind {', '.join(unknown)}; "
+                f"kinds present: {', '.join(sorted(set(fac['kind'])))}."
+            )
+        fac = fac[fac["kind"].isin(kinds)]
+        if not include_planned and "status" in fac:
+            fac = fac[fac["status"] != "planned"]
+        missing = fac.geometry.isna() | fac.geometry.is_empty
+        if missing.any():
+            typer.echo(
+                f"注意 Note: {int(missing.sum())} facilities have no known location and are left out: "
+                + ", ".join(str(i) for i in fac.loc[missing, "id"]),
+                err=True,
+            )
+        located = fac[~missing]
+        if located.empty:
+            _fail("no located facilities of the requested kind(s); nothing to draw.")
+        path = (
+            network_file
+            if network_file is not None
+            else (DEFAULT_NETWORK if DEFAULT_NETWORK.is_file() else None)
+        )
+        if network_file is not None and not network_file.is_file():
+            _fail(f"road graph {network_file} not found; run `healthcircle network fetch` or omit --network.")
+        travel = load_travel_model(path)
+        xy = to_working_crs(located, travel.crs).get_coordinates().to_numpy()
+        chosen = direction
+        if direction == "auto":
+            chosen = "from_sources" if set(kinds) <= set(EMS_KINDS) else "to_sources"
+        gdf = travel.isochrones(
+            xy,
+            profile=profile,
+            minutes=bands,
+            direction=chosen,  # type: ignore[arg-type]
+            source_ids=[str(i) for i in located["id"]],
+        )
+        names = located.set_index(located["id"].astype(str))[["name_zh", "name_en", "kind"]]
+        gdf = gdf.join(names, on="source_id")
+        gdf["profile"] = profile
+        gdf["direction"] = chosen
+        out.parent.mkdir(parents=True, exist_ok=True)
+        gdf.to_file(out, driver="GeoJSON")
+    except (HealthcircleError, OSError) as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"等时圈已保存 Wrote {len(gdf)} isochrones ({len(located)} facilities × {len(bands)} bands, "
+        f"{profile}, "
+        f"{chosen}; {travel.network_source}) → {out}"
+    )
 
 
 def register(cli: typer.Typer) -> None:
-    """Add this module's commands to *cli*."""
+    """Add the ``network`` group and the ``isochrones`` command to *cli*."""
+    group = typer.Typer(
+        help="路网 Road network: download and save the county's road graph.", no_args_is_help=True
+    )
+    group.command("fetch")(fetch)
+    cli.add_typer(group, name="network")
+    cli.command("isochrones")(isochrones)

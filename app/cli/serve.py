@@ -10,10 +10,20 @@ def register(cli: typer.Typer) -> None:
 
     @cli.command()
     def serve(
-        host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-        port: int = typer.Option(8000, help="TCP port."),
+        host: str | None = typer.Option(
+            None, help="Address to listen on [default: HEALTHCIRCLE_HOST or 127.0.0.1]."
+        ),
+        port: int | None = typer.Option(None, help="TCP port [default: HEALTHCIRCLE_PORT or 8000]."),
     ) -> None:
         """Serve maps and the coverage API (default data: Jinjiang 晋江市)."""
         import uvicorn
 
-        uvicorn.run("app.main:create_app", factory=True, host=host, port=port)
+        from app.config import get_settings
+
+        settings = get_settings()
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host if host is not None else settings.host,
+            port=port if port is not None else settings.port,
+        )

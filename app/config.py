@@ -1,0 +1,56 @@
+"""Settings of the web service, read from ``HEALTHCIRCLE_*`` environment variables.
+
+The analysis library never reads the environment; this module is the one place that does, and the app passes
+the values on explicitly.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: OpenStreetMap's standard tiles. Offline the tiles simply fail to load and the map still shows its layers.
+OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+class Settings(BaseSettings):
+    """Where the data are, how to listen, and a few rendering choices.
+
+    Every field can be set with an environment variable of the same name in capitals with the
+    ``HEALTHCIRCLE_`` prefix, e.g. ``HEALTHCIRCLE_DATA_DIR=/srv/county``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HEALTHCIRCLE_", extra="ignore")
+
+    data_dir: Path | None = Field(
+        default=None,
+        description="Folder with facilities.geojson, towns.geojson, population.geojson, ...; "
+        "unset means the embedded Jinjiang data.",
+    )
+    network_file: Path | None = Field(
+        default=None,
+        description="Road graph as GraphML(.gz); unset or missing means straight-line travel estimates.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `healthcircle serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="TCP port `healthcircle serve` listens on.")
+    tiles_url: str = Field(
+        default=OSM_TILES_URL,
+        description="Base-map tile URL template for the maps; empty for no base map.",
+    )
+    tiles_attribution: str = Field(
+        default="&copy; OpenStreetMap contributors",
+        description="Attribution shown with the base-map tiles.",
+    )
+    # Each cached coverage run holds a copy of the cell table (~3,000 rows): a few dozen cost little memory.
+    cache_size: int = Field(
+        default=32, ge=1, le=1024, description="Coverage runs and rendered maps kept in memory."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached; tests pass their own ``Settings`` to ``create_app``)."""
+    return Settings()

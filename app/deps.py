@@ -1,0 +1,83 @@
+"""Shared request dependencies: the state loaded once at start-up, and a small LRU cache."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Request
+
+from app.config import Settings
+
+if TYPE_CHECKING:
+    from analysis.datasets import Inputs
+    from analysis.travel import TravelModel
+
+T = TypeVar("T")
+
+
+class LRUCache(Generic[T]):
+    """A thread-safe least-recently-used cache of computed values.
+
+    Requests run in a thread pool, so the lock also makes concurrent first requests for the same key
+    compute the value once instead of racing.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._data: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Return the cached value of *key*, computing and storing it on a miss."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+            value = compute()
+            self._data[key] = value
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+            return value
+
+    def clear(self) -> None:
+        """Forget every cached value."""
+        with self._lock:
+            self._data.clear()
+
+
+@dataclass
+class AppState:
+    """Everything the requests share, built once in the app's lifespan.
+
+    Attributes
+    ----------
+    inputs
+        Facilities, boundary, towns, population surface and reported facts.
+    travel
+        The travel-time model (road network, or straight-line estimate when no network file is given).
+    settings
+        The service settings the state was built with.
+    cache
+        Coverage runs, isochrones and rendered maps keyed by their parameters.
+    """
+
+    inputs: Inputs
+    travel: TravelModel
+    settings: Settings
+    cache: LRUCache[Any] = field(default_factory=lambda: LRUCache(32))
+
+
+def get_state(request: Request) -> AppState:
+    """Return the state stored on the app by its lifespan."""
+    state: AppState = request.app.state.healthcircle
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]

@@ -1,0 +1,140 @@
+"""The coverage report: ``GET /api/coverage`` (also ``GET /coverage``).
+
+Runs are cached per scenario, so a repeated request costs a dictionary look-up and a memory copy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from analysis import settings as defaults
+from analysis.coverage import CoverageOptions, CoverageRun, run_coverage
+from app.deps import AppState, StateDep
+from app.errors import QueryParameterError
+from app.schemas import (
+    ERROR_RESPONSES,
+    MAX_DISPATCH_MINUTES,
+    MAX_MINUTES,
+    MIN_MINUTES,
+    CoverageDocument,
+    Profile,
+    jsonable,
+)
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["coverage"], responses=ERROR_RESPONSES)
+
+
+def coverage_options(
+    mode: Annotated[
+        Profile | None,
+        Query(
+            description="Travel mode of the medical service circle; default e-bike (the plan fixes none).",
+            examples=["ebike"],
+        ),
+    ] = None,
+    minutes: Annotated[
+        float | None,
+        Query(
+            ge=MIN_MINUTES,
+            le=MAX_MINUTES,
+            allow_inf_nan=False,
+            description=f"Service-circle threshold, minutes ({MIN_MINUTES:g}-{MAX_MINUTES:g}); default 15.",
+            examples=[15],
+        ),
+    ] = None,
+    profile: Annotated[
+        Profile | None,
+        Query(description="Same as `mode` (either name may be used; if both are given they must agree)."),
+    ] = None,
+    include_planned: Annotated[
+        bool, Query(description="Count planned facilities as if open (what-if scenario).")
+    ] = False,
+    dispatch_minutes: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=MAX_DISPATCH_MINUTES,
+            allow_inf_nan=False,
+            description="Call-to-departure minutes counted in the 14-minute response; default 3.",
+        ),
+    ] = None,
+) -> CoverageOptions:
+    """Build the (normalised, hashable) options of a coverage run from the query string."""
+    if mode is not None and profile is not None and mode != profile:
+        msg = f"conflicts with mode={mode.value!r} (got {profile.value!r})"
+        raise QueryParameterError("profile", msg, "the same value as mode, or leave one of them out")
+    chosen = mode or profile
+    return CoverageOptions(
+        profile=chosen.value if chosen is not None else defaults.SERVICE_CIRCLE_PROFILE,
+        minutes=float(minutes) if minutes is not None else defaults.SERVICE_CIRCLE_MINUTES,
+        include_planned=include_planned,
+        dispatch_minutes=float(dispatch_minutes)
+        if dispatch_minutes is not None
+        else defaults.EMS_DISPATCH_MINUTES,
+    )
+
+
+def get_run(state: AppState, options: CoverageOptions) -> CoverageRun:
+    """Return the coverage run of *options*, computing it once per scenario."""
+
+    def compute() -> CoverageRun:
+        logger.info("coverage run for %s", options)
+        return run_coverage(state.inputs, state.travel, options=options)
+
+    run: CoverageRun = state.cache.get_or_compute(("coverage", options), compute)
+    return run
+
+
+def document_bytes(state: AppState, options: CoverageOptions) -> bytes:
+    """The coverage document of *options* as UTF-8 JSON (cached)."""
+
+    def compute() -> bytes:
+        document = jsonable(get_run(state, options).document)
+        return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+    body: bytes = state.cache.get_or_compute(("coverage_json", options), compute)
+    return body
+
+
+OptionsDep = Annotated[CoverageOptions, Depends(coverage_options)]
+
+_DESCRIPTION = (
+    "Share of the population within each standard (15-minute service circle by facility tier, 14-minute "
+    "emergency response, 5 km EMS radius, ambulances, AEDs, beds, ...), county-wide and per town, with the "
+    "network and population sources and every assumption used. Same document as "
+    "`healthcircle report --format json`."
+)
+
+
+@router.get(
+    "/api/coverage",
+    response_model=CoverageDocument,
+    summary="Coverage report (JSON)",
+    description=_DESCRIPTION,
+)
+def api_coverage(
+    state: StateDep,
+    options: OptionsDep,
+) -> Response:
+    """The coverage report for the chosen scenario."""
+    return Response(content=document_bytes(state, options), media_type="application/json")
+
+
+@router.get(
+    "/coverage",
+    response_model=CoverageDocument,
+    summary="Coverage report (JSON), short address",
+    description=_DESCRIPTION,
+)
+def coverage_short(
+    state: StateDep,
+    options: OptionsDep,
+) -> Response:
+    """Same as ``/api/coverage``."""
+    return Response(content=document_bytes(state, options), media_type="application/json")

@@ -1,0 +1,103 @@
+"""Interactive maps (Leaflet pages rendered by folium): ``/maps/coverage`` and ``/maps/ems``.
+
+Maps take the same query parameters as ``/api/coverage`` and load Leaflet from ``/static``, so they work
+with no internet access.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from analysis import maps
+from analysis import settings as defaults
+from analysis.coverage import CoverageOptions
+from analysis.datasets import EMS_KINDS
+from app.deps import AppState, StateDep
+from app.routes.coverage import OptionsDep, get_run
+from app.routes.isochrones import isochrones_for
+from app.schemas import ERROR_RESPONSES
+
+router = APIRouter(prefix="/maps", tags=["maps"], responses=ERROR_RESPONSES)
+
+#: URL prefix of the vendored Leaflet/jQuery files (mounted by ``create_app``).
+ASSET_BASE_URL = "/static/vendor"
+
+
+def coverage_page(state: AppState, options: CoverageOptions) -> str:
+    """HTML of the service-circle map for *options* (cached)."""
+
+    def render() -> str:
+        run = get_run(state, options)
+        inputs = state.inputs
+        m = maps.coverage_map(
+            inputs.facilities if options.include_planned else _open_only(state),
+            run.cells,
+            run.document,
+            boundary=inputs.boundary,
+            towns=inputs.towns,
+            minutes=options.minutes,
+            population_modelled=inputs.population.modelled,
+            tiles_url=state.settings.tiles_url or None,
+            tiles_attribution=state.settings.tiles_attribution,
+        )
+        return maps.to_html(m, asset_base_url=ASSET_BASE_URL)
+
+    page: str = state.cache.get_or_compute(("map_coverage", options), render)
+    return page
+
+
+def _open_only(state: AppState) -> gpd.GeoDataFrame:
+    fac = state.inputs.facilities
+    return fac[fac["status"] != "planned"] if "status" in fac else fac
+
+
+def ems_page(state: AppState, options: CoverageOptions) -> str:
+    """HTML of the emergency-response map for *options* (cached)."""
+
+    def render() -> str:
+        run = get_run(state, options)
+        inputs = state.inputs
+        dispatch = (
+            defaults.EMS_DISPATCH_MINUTES if options.dispatch_minutes is None else options.dispatch_minutes
+        )
+        drive_minutes = defaults.EMS_RESPONSE_MINUTES - dispatch
+        bands = None
+        if drive_minutes > 0:
+            bands, _ = isochrones_for(
+                state,
+                kinds=tuple(EMS_KINDS),
+                minutes=(drive_minutes,),
+                profile=options.ems_profile,
+                include_planned=options.include_planned,
+            )
+        m = maps.ems_map(
+            inputs.facilities if options.include_planned else _open_only(state),
+            run.cells,
+            run.document,
+            bands=bands,
+            boundary=inputs.boundary,
+            towns=inputs.towns,
+            dispatch_minutes=dispatch,
+            population_modelled=inputs.population.modelled,
+            tiles_url=state.settings.tiles_url or None,
+            tiles_attribution=state.settings.tiles_attribution,
+        )
+        return maps.to_html(m, asset_base_url=ASSET_BASE_URL)
+
+    page: str = state.cache.get_or_compute(("map_ems", options), render)
+    return page
+
+
+@router.get("/coverage", response_class=HTMLResponse, summary="Map: 15-minute medical service circle")
+def coverage_map(state: StateDep, options: OptionsDep) -> HTMLResponse:
+    """Facilities by kind, population cells coloured by minutes to the nearest facility, the circle's
+    outline, uncovered cells, town table and legend."""
+    return HTMLResponse(coverage_page(state, options))
+
+
+@router.get("/ems", response_class=HTMLResponse, summary="Map: 14-minute emergency response")
+def ems_map(state: StateDep, options: OptionsDep) -> HTMLResponse:
+    """120 sites with their response bands and the worst-served population cells."""
+    return HTMLResponse(ems_page(state, options))

@@ -1,0 +1,88 @@
+"""HTML pages: the bilingual landing page ``/`` and the readable report ``/report``."""
+
+from __future__ import annotations
+
+import html
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from analysis import maps
+from app.deps import StateDep
+from app.routes.coverage import OptionsDep, get_run
+from app.schemas import ERROR_RESPONSES
+
+router = APIRouter(tags=["pages"], responses=ERROR_RESPONSES)
+
+_STYLE = """
+<style>
+body { font: 15px/1.5 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; max-width: 60rem; margin: 2rem auto;
+  padding: 0 1rem; color: #222; }
+h1 small, li small { color: #666; font-weight: normal; }
+.caveat { background: #fff3cd; border: 1px solid #d4a017; padding: .5rem .8rem; border-radius: 4px; }
+table { border-collapse: collapse; font-size: 13px; }
+td, th { border-bottom: 1px solid #ddd; padding: 2px 6px; }
+</style>
+"""
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    return HTMLResponse(
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title>{_STYLE}</head><body>{body}</body></html>"
+    )
+
+
+@router.get("/", response_class=HTMLResponse, summary="Landing page")
+def landing(state: StateDep) -> HTMLResponse:
+    """Links to the maps, the report, the JSON API and its documentation (Chinese first, English beside)."""
+    facilities = state.inputs.facilities
+    located = int((facilities.geometry.notna() & ~facilities.geometry.is_empty).sum())
+    caveat_lines = maps.caveats(
+        {"network_source": state.travel.network_source, "population_source": state.inputs.population.source},
+        population_modelled=state.inputs.population.modelled,
+    )
+    caveats = "".join(f'<p class="caveat">⚠ {html.escape(line)}</p>' for line in caveat_lines)
+    body = f"""
+<h1>晋江市 15分钟医疗卫生服务圈 <small>Jinjiang health-service coverage</small></h1>
+<p>对照《晋江市"十四五"卫生健康事业发展专项规划》检查医疗卫生服务圈和急救圈的覆盖情况。
+<br><small>Coverage of health facilities and emergency response checked against the county's
+14th Five-Year Health Plan.</small></p>
+{caveats}
+<ul>
+<li><a href="/maps/coverage">15分钟医疗卫生服务圈地图</a>
+<small>15-minute medical service circle map</small></li>
+<li><a href="/maps/ems">14分钟急救圈地图</a> <small>14-minute emergency response map</small></li>
+<li><a href="/report">覆盖报告</a> <small>Coverage report</small></li>
+<li><a href="/api/coverage">覆盖数据 (JSON)</a> <small>Coverage document, JSON</small></li>
+<li><a href="/docs">接口文档</a> <small>API documentation (OpenAPI)</small></li>
+</ul>
+<p>数据 Data: {len(facilities)} 个机构 facilities ({located} 已定位 located);
+{len(state.inputs.population.cells):,} 个人口网格 population cells.
+<br>路网 Network: {html.escape(state.travel.network_source)}</p>
+<p><small>地图参数与 /api/coverage 相同，例如 Maps take the same parameters as /api/coverage, e.g.
+<a href="/maps/coverage?mode=walk&amp;minutes=15">/maps/coverage?mode=walk&amp;minutes=15</a>,
+<a href="/maps/coverage?include_planned=true">?include_planned=true</a>.</small></p>
+"""
+    return _page("晋江市 15分钟医疗卫生服务圈 Jinjiang health-service coverage", body)
+
+
+@router.get("/report", response_class=HTMLResponse, summary="Coverage report (HTML)")
+def report(state: StateDep, options: OptionsDep) -> HTMLResponse:
+    """The coverage document as a readable page: standards, then towns. Same parameters as /api/coverage."""
+    document = get_run(state, options).document
+    caveats = "".join(
+        f'<p class="caveat">⚠ {html.escape(line)}</p>'
+        for line in maps.caveats(document, population_modelled=state.inputs.population.modelled)
+    )
+    body = (
+        "<h1>覆盖报告 <small>Coverage report</small></h1>"
+        f"<p>出行方式 Mode: <b>{html.escape(str(options.profile))}</b>, {options.minutes:g} 分钟 min; "
+        f"规划机构 planned facilities: {'计入 included' if options.include_planned else '不计 excluded'}</p>"
+        f"{caveats}<h2>标准 Standards</h2>{maps.standards_html(document)}"
+        "<h2>乡镇 Towns</h2>"
+        + maps.towns_html(document.get("towns", [])).replace("<details>", "<details open>")
+        + '<p><a href="/">首页 Home</a> · <a href="/api/coverage">JSON</a></p>'
+    )
+    return _page("覆盖报告 Coverage report", body)

@@ -1,0 +1,95 @@
+"""Service settings: the HEALTHCIRCLE_ environment prefix, caching, and `healthcircle serve` using them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from app.config import OSM_TILES_URL, Settings, get_settings
+from app.deps import LRUCache
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATA_DIR", "NETWORK_FILE", "HOST", "PORT", "TILES_URL", "CACHE_SIZE"):
+        monkeypatch.delenv(f"HEALTHCIRCLE_{name}", raising=False)
+    s = Settings()
+    assert s.data_dir is None and s.network_file is None
+    assert (s.host, s.port) == ("127.0.0.1", 8000)
+    assert s.tiles_url == OSM_TILES_URL
+
+
+def test_environment_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HEALTHCIRCLE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HEALTHCIRCLE_NETWORK_FILE", str(tmp_path / "roads.graphml.gz"))
+    monkeypatch.setenv("HEALTHCIRCLE_HOST", "0.0.0.0")
+    monkeypatch.setenv("HEALTHCIRCLE_PORT", "9001")
+    monkeypatch.setenv("HEALTHCIRCLE_TILES_URL", "")
+    s = Settings()
+    assert s.data_dir == tmp_path
+    assert s.network_file == tmp_path / "roads.graphml.gz"
+    assert (s.host, s.port) == ("0.0.0.0", 9001)
+    assert s.tiles_url == ""
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_bad_port_is_rejected(monkeypatch: pytest.MonkeyPatch, port: str) -> None:
+    monkeypatch.setenv("HEALTHCIRCLE_PORT", port)
+    with pytest.raises(ValidationError, match="port"):
+        Settings()
+
+
+def test_get_settings_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    get_settings.cache_clear()
+    monkeypatch.setenv("HEALTHCIRCLE_PORT", "8123")
+    try:
+        first = get_settings()
+        monkeypatch.setenv("HEALTHCIRCLE_PORT", "8124")
+        assert get_settings() is first
+        assert first.port == 8123
+    finally:
+        get_settings.cache_clear()
+
+
+def test_lru_cache_evicts_least_recently_used() -> None:
+    cache: LRUCache[int] = LRUCache(2)
+    calls: list[str] = []
+
+    def make(key: str, value: int) -> Any:
+        def compute() -> int:
+            calls.append(key)
+            return value
+
+        return compute
+
+    assert cache.get_or_compute("a", make("a", 1)) == 1
+    assert cache.get_or_compute("b", make("b", 2)) == 2
+    assert cache.get_or_compute("a", make("a", 99)) == 1  # hit: "a" becomes most recent
+    assert cache.get_or_compute("c", make("c", 3)) == 3  # evicts "b"
+    assert cache.get_or_compute("b", make("b", 4)) == 4
+    assert calls == ["a", "b", "c", "b"]
+    assert len(cache) == 2
+
+
+def test_serve_uses_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    from app.cli import cli
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs, target=args[0]))
+    monkeypatch.setenv("HEALTHCIRCLE_HOST", "0.0.0.0")
+    monkeypatch.setenv("HEALTHCIRCLE_PORT", "8765")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["serve"])
+        assert result.exit_code == 0, result.output
+        assert seen == {"target": "app.main:create_app", "factory": True, "host": "0.0.0.0", "port": 8765}
+        result = CliRunner().invoke(cli, ["serve", "--host", "127.0.0.1", "--port", "8001"])
+        assert result.exit_code == 0, result.output
+        assert (seen["host"], seen["port"]) == ("127.0.0.1", 8001)
+    finally:
+        get_settings.cache_clear()
