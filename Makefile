@@ -26,8 +26,8 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check analysis app tests benchmarks scripts
-	$(BIN)/ruff format --check analysis app tests benchmarks scripts
+	$(BIN)/ruff check analysis app tests benchmarks
+	$(BIN)/ruff format --check analysis app tests benchmarks
 	$(BIN)/mypy
 
 bench: $(VENV)/.installed-test

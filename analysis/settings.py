@@ -135,5 +135,6 @@ SOLVER_TIME_LIMIT_S: float = 60.0
 CANDIDATE_BOUNDARY_TOLERANCE_M: float = 250.0
 #: p-median travel matrices stop at this multiple of the threshold; farther people count at the cut-off.
 PMEDIAN_CUTOFF_FACTOR: float = 2.0
-#: p-median merges population cells into blocks this wide, metres: ~4x smaller model, error below the grid spacing.
+#: p-median merges population cells into blocks this wide, metres: ~4x smaller model,
+#: error below the grid spacing.
 PMEDIAN_DEMAND_BLOCK_M: float = 1000.0
