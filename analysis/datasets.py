@@ -43,6 +43,10 @@ DATASETS: Final[dict[str, str]] = {
     "facts": "facts.json",
 }
 
+#: Road graph of a data folder, relative to it: written by ``healthcircle network fetch`` and used
+#: whenever present; without it travel times fall back to the straight-line estimate.
+NETWORK_FILE: Final = "network/drive.graphml.gz"
+
 FACILITY_KINDS: Final = (
     "hospital",
     "township_centre",
@@ -192,6 +196,23 @@ def get_path(name: str) -> Path:
         msg = f"Unknown dataset {name!r}; choose one of {', '.join(DATASETS)}."
         raise ParameterError(msg)
     return DATA_DIR / DATASETS[name]
+
+
+def network_path(data_dir: Path | None = None) -> Path | None:
+    """The road graph of a data folder, or ``None`` when it has none.
+
+    Parameters
+    ----------
+    data_dir
+        Folder laid out like ``data/``; default the embedded data.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``data_dir / NETWORK_FILE`` when that file exists.
+    """
+    path = (DATA_DIR if data_dir is None else Path(data_dir)) / NETWORK_FILE
+    return path if path.is_file() else None
 
 
 def check_geojson_crs(doc: Any, path: str | Path) -> None:

@@ -24,6 +24,7 @@ from folium.elements import JSCSSMixin
 from shapely import union_all
 
 from analysis import settings
+from analysis.datasets import EMS_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,6 @@ KIND_STYLE: dict[str, tuple[str, str, str]] = {
     "aed": ("AED 自动体外除颤器 AED", "#f1c40f", "A"),
     "village_clinic": ("村卫生所 Village clinic", "#5d6d7e", "村"),
 }
-EMS_KINDS = ("ems_centre", "ems_subcentre", "ems_station")
 UNKNOWN_LOCATION_LABEL = "位置未知 location unknown"
 
 #: Colours of travel-time classes, fastest first, then "not reached".
@@ -171,6 +171,47 @@ def _to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _located(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The rows of *gdf* that have a (non-empty) geometry."""
+    return gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+
+
+def _simplified(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Only the geometries of *gdf*, simplified for display (``DISPLAY_SIMPLIFY_DEG``)."""
+    return gpd.GeoDataFrame(geometry=gdf.geometry.simplify(DISPLAY_SIMPLIFY_DEG), crs=gdf.crs)
+
+
+def _feature(geom: Any) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": _geometry_dict(geom), "properties": {}}
+
+
+def _static_layer(
+    data: Mapping[str, Any], *, name: str, style: Mapping[str, Any], show: bool = True
+) -> folium.GeoJson:
+    """A non-interactive GeoJSON layer drawn with one *style* (outlines, regions, marked cells)."""
+    return folium.GeoJson(data, name=name, show=show, style_function=lambda _f: dict(style), interactive=False)
+
+
+def _cell_style(colour: str) -> dict[str, Any]:
+    """Style of one population cell filled with *colour*."""
+    return {"fillColor": colour, "color": colour, "weight": 0.3, "fillOpacity": 0.55}
+
+
+def _marker_icon(css_class: str, colour: str, text: Any) -> folium.DivIcon:
+    """Round 20-px marker of *colour* showing *text* (a glyph or a rank)."""
+    return folium.DivIcon(
+        html=f'<div class="{css_class}" style="background:{colour}">{text}</div>',
+        icon_size=(20, 20),
+        icon_anchor=(10, 10),
+        class_name="hc-icon",
+    )
+
+
+def _swatch(style: str, label: str) -> str:
+    """One legend row: a swatch with CSS *style* and its (already escaped) *label*."""
+    return f'<div><span class="hc-swatch" style="{style}"></span>{label}</div>'
+
+
 def _value(row: Mapping[str, Any], key: str) -> Any:
     value = row.get(key)
     if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
@@ -178,15 +219,15 @@ def _value(row: Mapping[str, Any], key: str) -> Any:
     return value
 
 
+def _name(row: Mapping[str, Any]) -> str:
+    """"Chinese English" name of a row (either may be missing)."""
+    return f"{_value(row, 'name_zh') or ''} {_value(row, 'name_en') or ''}".strip()
+
+
 def _town_names(towns: gpd.GeoDataFrame | None) -> dict[str, str]:
     if towns is None or "town_code" not in towns:
         return {}
-    names = {}
-    for row in towns.to_dict("records"):
-        names[str(row["town_code"])] = (
-            f"{_value(row, 'name_zh') or ''} {_value(row, 'name_en') or ''}".strip()
-        )
-    return names
+    return {str(row["town_code"]): _name(row) for row in towns.to_dict("records")}
 
 
 def _short_names(gdf: gpd.GeoDataFrame | None, key: str) -> dict[str, str]:
@@ -227,18 +268,10 @@ def _time_legend(threshold_minutes: float, title: str) -> str:
     low = 0.0
     for fraction, colour in zip(TIME_EDGE_FRACTIONS, TIME_COLOURS, strict=False):
         high = fraction * threshold_minutes
-        rows.append(
-            f'<div><span class="hc-swatch" style="background:{colour}"></span>'
-            f"{low:.0f}–{high:.0f} 分钟 min</div>"
-        )
+        rows.append(_swatch(f"background:{colour}", f"{low:.0f}–{high:.0f} 分钟 min"))
         low = high
-    rows.append(
-        f'<div><span class="hc-swatch" style="background:{TIME_COLOURS[-1]}"></span>'
-        f"&gt; {low:.0f} 分钟 min</div>"
-    )
-    rows.append(
-        f'<div><span class="hc-swatch" style="background:{UNREACHED_COLOUR}"></span>未到达 not reached</div>'
-    )
+    rows.append(_swatch(f"background:{TIME_COLOURS[-1]}", f"&gt; {low:.0f} 分钟 min"))
+    rows.append(_swatch(f"background:{UNREACHED_COLOUR}", "未到达 not reached"))
     return f"<div><b>{html.escape(title)}</b>{''.join(rows)}</div>"
 
 
@@ -299,20 +332,12 @@ def add_outline(m: folium.Map, gdf: gpd.GeoDataFrame | None, *, name: str, colou
     """Draw the outlines of *gdf* (e.g. the county boundary) as an unfilled layer named *name*."""
     if gdf is None or len(gdf) == 0:
         return
-    gdf = _to_wgs84(gdf)
-    located = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    located = _located(_to_wgs84(gdf))
     if len(located) == 0:
         return
-    data = _feature_collection(
-        gpd.GeoDataFrame(geometry=located.geometry.simplify(DISPLAY_SIMPLIFY_DEG), crs=located.crs),
-        [{} for _ in range(len(located))],
-    )
-    folium.GeoJson(
-        data,
-        name=name,
-        style_function=lambda _f: {"color": colour, "weight": 2, "fill": False, "dashArray": "6 4"},
-        interactive=False,
-    ).add_to(m)
+    data = _feature_collection(_simplified(located), [{} for _ in range(len(located))])
+    style = {"color": colour, "weight": 2, "fill": False, "dashArray": "6 4"}
+    _static_layer(data, name=name, style=style).add_to(m)
 
 
 def add_facility_layers(
@@ -365,7 +390,7 @@ def add_facility_layers(
             planned = status == "planned"
             props = [
                 {
-                    "name": _esc(f"{_value(r, 'name_zh') or ''} {_value(r, 'name_en') or ''}".strip()),
+                    "name": _esc(_name(r)),
                     "kind": html.escape(label),
                     "beds": _esc(_value(r, "beds")),
                     "status": "规划 planned" if planned else "运行 open",
@@ -379,14 +404,7 @@ def add_facility_layers(
             folium.GeoJson(
                 data,
                 name=label,
-                marker=folium.Marker(
-                    icon=folium.DivIcon(
-                        html=f'<div class="{icon_class}" style="background:{colour}">{glyph}</div>',
-                        icon_size=(20, 20),
-                        icon_anchor=(10, 10),
-                        class_name="hc-icon",
-                    )
-                ),
+                marker=folium.Marker(icon=_marker_icon(icon_class, colour, glyph)),
                 popup=folium.GeoJsonPopup(
                     fields=["name", "kind", "beds", "status", "source", "precision"],
                     aliases=[
@@ -532,7 +550,7 @@ def add_towns(
         return
     towns = _to_wgs84(towns)
     by_code = {str(r.get("town_code")): r for r in towns_rows}
-    located = towns[towns.geometry.notna() & ~towns.geometry.is_empty]
+    located = _located(towns)
     group = folium.FeatureGroup(name="乡镇（近似范围）Towns (approximate areas)", show=show)
     for rec, geom in zip(
         located.to_dict("records"), located.geometry.simplify(DISPLAY_SIMPLIFY_DEG), strict=True
@@ -540,7 +558,7 @@ def add_towns(
         row = by_code.get(str(rec.get("town_code")), {"town_code": rec.get("town_code")})
         title = f"<b>{_esc(rec.get('name_zh'))} {_esc(rec.get('name_en'))}</b>"
         layer = folium.GeoJson(
-            {"type": "Feature", "geometry": _geometry_dict(geom), "properties": {}},
+            _feature(geom),
             style_function=lambda _f: {"color": "#555", "weight": 1, "fillOpacity": 0.0},
             tooltip=f"{_value(rec, 'name_zh') or ''} {_value(rec, 'name_en') or ''}",
         )
@@ -650,10 +668,7 @@ def _covered_outline(cells: gpd.GeoDataFrame, covered: pd.Series, *, name: str) 
 
 
 def _facility_names(facilities: gpd.GeoDataFrame) -> dict[str, str]:
-    return {
-        str(r.get("id")): f"{_value(r, 'name_zh') or ''} {_value(r, 'name_en') or ''}".strip()
-        for r in facilities.to_dict("records")
-    }
+    return {str(r.get("id")): _name(r) for r in facilities.to_dict("records")}
 
 
 def _bounds(*frames: gpd.GeoDataFrame | None) -> list[float]:
@@ -950,7 +965,7 @@ SITING_COLOURS = {"existing": "#9ecae1", "new": "#fd8d3c", "uncovered": "#d9d9d9
 SITING_MARKER_COLOUR = "#e6550d"
 #: Facility kinds drawn as existing sites on the siting map, per use case.
 SITING_EXISTING_KINDS = {
-    "ems": ("ems_centre", "ems_subcentre", "ems_station"),
+    "ems": EMS_KINDS,
     "facility": ("hospital", "township_centre", "community_centre"),
     "aed": ("aed",),
 }

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import geopandas as gpd
 import networkx as nx
@@ -174,16 +174,198 @@ def _empty_isochrones(crs_out: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"source_id": [], "minutes": [], "network_source": []}, geometry=[], crs=crs_out)
 
 
+# --- shared public interface --------------------------------------------------------------
+
+#: What a model prepares per profile: minutes per metre, or the profile's road matrices.
+_Prepared = TypeVar("_Prepared")
+
+
+class _CheckedTravel(Generic[_Prepared]):
+    """The documented :class:`TravelModel` methods and their argument checks.
+
+    Subclasses prepare each profile in :meth:`_profile` (which rejects unknown profiles) and
+    compute in the hooks :meth:`_nearest_minutes`, :meth:`_nearest_metres` and
+    :meth:`_matrix_minutes`, which get checked (n, 2) arrays and numeric cutoffs.
+    """
+
+    crs: str
+    network_source: str
+
+    def _profile(self, profile: str) -> _Prepared:
+        raise NotImplementedError
+
+    def _nearest_minutes(
+        self,
+        prepared: _Prepared,
+        profile: str,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        direction: Direction,
+        cutoff_minutes: float,
+    ) -> NearestResult:
+        raise NotImplementedError
+
+    def _nearest_metres(
+        self, prepared: _Prepared, profile: str, sources: np.ndarray, targets: np.ndarray, cutoff_m: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _matrix_minutes(
+        self,
+        prepared: _Prepared,
+        profile: str,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        direction: Direction,
+        cutoff_minutes: float,
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+    def nearest(
+        self,
+        sources_xy: np.ndarray,
+        targets_xy: np.ndarray,
+        *,
+        profile: str,
+        direction: Direction = "from_sources",
+        cutoff_minutes: float | None = None,
+    ) -> NearestResult:
+        """Nearest source of every target by travel time.
+
+        Parameters
+        ----------
+        sources_xy, targets_xy
+            (n, 2) coordinates in ``self.crs``.
+        profile
+            One of ``settings.PROFILES``.
+        direction
+            ``"from_sources"`` (travel starts at the source, e.g. an ambulance) or
+            ``"to_sources"`` (travel ends at the source, e.g. a patient going to a clinic).
+            Straight lines are symmetric: the straight-line estimate only checks it.
+        cutoff_minutes
+            Targets beyond this get ``inf`` / -1; on a road network it also bounds the search.
+
+        Returns
+        -------
+        NearestResult
+            Minutes, nearest source index and each target's snap distance (all zeros for the
+            straight-line estimate).
+
+        Raises
+        ------
+        ParameterError
+            On an unknown profile/direction, bad coordinates or a negative cutoff.
+        SnapError
+            If a point is farther than ``settings.MAX_SNAP_DISTANCE_M`` from the network.
+        """
+        _check_direction(direction)
+        prepared = self._profile(profile)
+        cutoff = _check_cutoff(cutoff_minutes, "cutoff_minutes")
+        sources = _as_xy(sources_xy, "sources_xy")
+        targets = _as_xy(targets_xy, "targets_xy")
+        return self._nearest_minutes(prepared, profile, sources, targets, direction, cutoff)
+
+    def nearest_distance_m(
+        self,
+        sources_xy: np.ndarray,
+        targets_xy: np.ndarray,
+        *,
+        profile: str,
+        cutoff_m: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Road distance from the nearest source (by distance) to each target.
+
+        On a road network: the shortest network distance including both off-network legs,
+        on the roads and one-way rules of *profile*. Straight-line estimate: straight-line
+        distance × ``settings.CIRCUITY_FACTOR`` (the profile is checked but does not matter).
+
+        Parameters
+        ----------
+        sources_xy, targets_xy
+            (n, 2) coordinates in ``self.crs``.
+        profile
+            One of ``settings.PROFILES``.
+        cutoff_m
+            Targets beyond this get ``inf`` / -1.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``(distance_m, source_index)``.
+        """
+        prepared = self._profile(profile)
+        cutoff = _check_cutoff(cutoff_m, "cutoff_m")
+        sources = _as_xy(sources_xy, "sources_xy")
+        targets = _as_xy(targets_xy, "targets_xy")
+        return self._nearest_metres(prepared, profile, sources, targets, cutoff)
+
+    def matrix(
+        self,
+        sources_xy: np.ndarray,
+        targets_xy: np.ndarray,
+        *,
+        profile: str,
+        direction: Direction = "from_sources",
+        cutoff_minutes: float | None = None,
+    ) -> np.ndarray:
+        """Minutes between every source and every target, in memory-bounded chunks of sources.
+
+        Parameters
+        ----------
+        sources_xy, targets_xy
+            (n, 2) coordinates in ``self.crs``.
+        profile
+            One of ``settings.PROFILES``.
+        direction
+            ``"from_sources"`` or ``"to_sources"`` (only checked by the straight-line
+            estimate, which is symmetric).
+        cutoff_minutes
+            Entries above this are ``inf``; on a road network it also bounds each search.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n_sources, n_targets) float64 minutes.
+
+        Raises
+        ------
+        SnapError
+            If a point is farther than ``settings.MAX_SNAP_DISTANCE_M`` from the network.
+        """
+        _check_direction(direction)
+        prepared = self._profile(profile)
+        cutoff = _check_cutoff(cutoff_minutes, "cutoff_minutes")
+        sources = _as_xy(sources_xy, "sources_xy")
+        targets = _as_xy(targets_xy, "targets_xy")
+        return self._matrix_minutes(prepared, profile, sources, targets, direction, cutoff)
+
+    def _isochrone_args(
+        self,
+        sources_xy: np.ndarray,
+        profile: str,
+        minutes: Sequence[float],
+        direction: Direction,
+        source_ids: Sequence[str] | None,
+    ) -> tuple[_Prepared, list[float], np.ndarray, list[str]]:
+        """Checked arguments of ``isochrones``: (prepared profile, sorted bands, sources, ids)."""
+        _check_direction(direction)
+        prepared = self._profile(profile)
+        bands = _check_minutes(minutes)
+        sources = _as_xy(sources_xy, "sources_xy")
+        return prepared, bands, sources, _source_ids(source_ids, len(sources))
+
+
 # --- straight-line estimate ---------------------------------------------------------------
 
 
-class StraightLineTravel:
+class StraightLineTravel(_CheckedTravel[float]):
     """Travel estimated from straight-line distance, for use when no road graph is available.
 
     Time = Euclidean distance in the working CRS × ``settings.CIRCUITY_FACTOR`` at
     ``settings.STRAIGHT_LINE_SPEED_KMH[profile]``; distances are Euclidean distance ×
-    circuity (an estimate of the distance along roads). Every result is labelled
-    ``settings.STRAIGHT_LINE_SOURCE``.
+    circuity (an estimate of the distance along roads). Straight lines are symmetric, so
+    ``direction`` is only checked, and ``snap_distance_m`` is all zeros. Every result is
+    labelled ``settings.STRAIGHT_LINE_SOURCE``.
 
     Parameters
     ----------
@@ -195,14 +377,15 @@ class StraightLineTravel:
         self.crs: str = settings.WORKING_CRS if crs is None else crs
         self.network_source: str = settings.STRAIGHT_LINE_SOURCE
 
-    @staticmethod
-    def _minutes_per_m(profile: str) -> float:
+    def _profile(self, profile: str) -> float:
+        """Estimated minutes per metre of straight line for *profile*."""
         network.check_profile(profile)
         speed_kmh = settings.STRAIGHT_LINE_SPEED_KMH[profile]
         return settings.CIRCUITY_FACTOR / (speed_kmh * 1000.0 / 60.0)
 
-    def _nearest_m(
-        self, sources_xy: np.ndarray, targets_xy: np.ndarray, max_straight_m: float
+    @staticmethod
+    def _nearest_straight_m(
+        sources_xy: np.ndarray, targets_xy: np.ndarray, max_straight_m: float
     ) -> tuple[np.ndarray, np.ndarray]:
         n_t = len(targets_xy)
         if len(sources_xy) == 0 or n_t == 0:
@@ -213,125 +396,50 @@ class StraightLineTravel:
         idx = np.where(np.isfinite(dist), idx, -1).astype(np.int64)
         return dist.astype(np.float64), idx
 
-    def nearest(
-        self,
-        sources_xy: np.ndarray,
-        targets_xy: np.ndarray,
-        *,
-        profile: str,
-        direction: Direction = "from_sources",
-        cutoff_minutes: float | None = None,
-    ) -> NearestResult:
-        """Nearest source of every target by estimated travel time.
-
-        Parameters
-        ----------
-        sources_xy, targets_xy
-            (n, 2) coordinates in ``self.crs``.
-        profile
-            One of ``settings.PROFILES``.
-        direction
-            Accepted for the interface; straight lines are symmetric.
-        cutoff_minutes
-            Targets farther than this get ``inf`` / -1.
-
-        Returns
-        -------
-        NearestResult
-            ``snap_distance_m`` is all zeros.
-
-        Raises
-        ------
-        ParameterError
-            On an unknown profile/direction, bad coordinates or a negative cutoff.
-        """
-        _check_direction(direction)
-        per_m = self._minutes_per_m(profile)
-        cutoff = _check_cutoff(cutoff_minutes, "cutoff_minutes")
-        sources = _as_xy(sources_xy, "sources_xy")
-        targets = _as_xy(targets_xy, "targets_xy")
-        dist, idx = self._nearest_m(sources, targets, cutoff / per_m)
-        minutes = dist * per_m
-        over = minutes > cutoff
-        minutes[over] = np.inf
+    def _nearest_scaled(
+        self, sources: np.ndarray, targets: np.ndarray, per_m: float, cutoff: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest source by straight-line metres × *per_m*; ``inf`` / -1 above *cutoff*."""
+        dist, idx = self._nearest_straight_m(sources, targets, cutoff / per_m)
+        value = dist * per_m
+        over = value > cutoff
+        value[over] = np.inf
         idx[over] = -1
+        return value, idx
+
+    def _nearest_minutes(
+        self,
+        prepared: float,
+        profile: str,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        direction: Direction,
+        cutoff_minutes: float,
+    ) -> NearestResult:
+        minutes, idx = self._nearest_scaled(sources, targets, prepared, cutoff_minutes)
         return NearestResult(minutes, idx, np.zeros(len(targets)))
 
-    def nearest_distance_m(
-        self,
-        sources_xy: np.ndarray,
-        targets_xy: np.ndarray,
-        *,
-        profile: str,
-        cutoff_m: float | None = None,
+    def _nearest_metres(
+        self, prepared: float, profile: str, sources: np.ndarray, targets: np.ndarray, cutoff_m: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Estimated road distance (straight line × circuity) to the nearest source.
+        return self._nearest_scaled(sources, targets, settings.CIRCUITY_FACTOR, cutoff_m)
 
-        Parameters
-        ----------
-        sources_xy, targets_xy
-            (n, 2) coordinates in ``self.crs``.
-        profile
-            One of ``settings.PROFILES`` (checked; distance does not depend on it).
-        cutoff_m
-            Targets farther than this get ``inf`` / -1.
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            ``(distance_m, source_index)``.
-        """
-        network.check_profile(profile)
-        cutoff = _check_cutoff(cutoff_m, "cutoff_m")
-        sources = _as_xy(sources_xy, "sources_xy")
-        targets = _as_xy(targets_xy, "targets_xy")
-        circuity = settings.CIRCUITY_FACTOR
-        dist, idx = self._nearest_m(sources, targets, cutoff / circuity)
-        dist = dist * circuity
-        over = dist > cutoff
-        dist[over] = np.inf
-        idx[over] = -1
-        return dist, idx
-
-    def matrix(
+    def _matrix_minutes(
         self,
-        sources_xy: np.ndarray,
-        targets_xy: np.ndarray,
-        *,
+        prepared: float,
         profile: str,
-        direction: Direction = "from_sources",
-        cutoff_minutes: float | None = None,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        direction: Direction,
+        cutoff_minutes: float,
     ) -> np.ndarray:
-        """Estimated minutes from every source to every target.
-
-        Parameters
-        ----------
-        sources_xy, targets_xy
-            (n, 2) coordinates in ``self.crs``.
-        profile
-            One of ``settings.PROFILES``.
-        direction
-            Accepted for the interface; straight lines are symmetric.
-        cutoff_minutes
-            Entries above this are ``inf``.
-
-        Returns
-        -------
-        numpy.ndarray
-            (n_sources, n_targets) float64 minutes.
-        """
-        _check_direction(direction)
-        per_m = self._minutes_per_m(profile)
-        cutoff = _check_cutoff(cutoff_minutes, "cutoff_minutes")
-        sources = _as_xy(sources_xy, "sources_xy")
-        targets = _as_xy(targets_xy, "targets_xy")
         out = np.empty((len(sources), len(targets)), dtype=np.float64)
         chunk = max(1, settings.MATRIX_CHUNK_CELLS // max(1, len(targets)))
         for start in range(0, len(sources), chunk):
             block = sources[start : start + chunk]
             d = np.hypot(block[:, None, 0] - targets[None, :, 0], block[:, None, 1] - targets[None, :, 1])
-            out[start : start + chunk] = d * per_m
-        out[out > cutoff] = np.inf
+            out[start : start + chunk] = d * prepared
+        out[out > cutoff_minutes] = np.inf
         return out
 
     def isochrones(
@@ -364,11 +472,7 @@ class StraightLineTravel:
             EPSG:4326 circles of radius speed × t / circuity, columns ``source_id``,
             ``minutes``, ``network_source``.
         """
-        _check_direction(direction)
-        per_m = self._minutes_per_m(profile)
-        bands = _check_minutes(minutes)
-        sources = _as_xy(sources_xy, "sources_xy")
-        ids = _source_ids(source_ids, len(sources))
+        per_m, bands, sources, ids = self._isochrone_args(sources_xy, profile, minutes, direction, source_ids)
         if len(sources) == 0:
             return _empty_isochrones(settings.GEOGRAPHIC_CRS)
         radius = np.array(bands) / per_m
@@ -385,7 +489,6 @@ class StraightLineTravel:
             crs=self.crs,
         )
         return gdf.to_crs(settings.GEOGRAPHIC_CRS)
-
 
 # --- network engine -------------------------------------------------------------------------
 
@@ -450,7 +553,7 @@ def _lookup(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.nda
     return values
 
 
-class NetworkTravel:
+class NetworkTravel(_CheckedTravel[_ProfileGraph]):
     """Travel times on a road graph (osmnx ``MultiDiGraph``).
 
     Build with :meth:`from_graph`. Matrices are built once per profile and cached.
@@ -748,6 +851,41 @@ class NetworkTravel:
         end = np.argmin(both, axis=-1)
         return np.take_along_axis(both, end[..., None], axis=-1)[..., 0], end
 
+    def _source_costs(
+        self,
+        pg: _ProfileGraph,
+        sources: np.ndarray,
+        *,
+        metric: Literal["seconds", "metres"],
+        direction: Direction,
+        access_speed_ms: float,
+    ) -> tuple[_Snapped, sp.csr_matrix, np.ndarray]:
+        """Snap the sources: (their joins, the graph to search in *direction*, (n, 2) costs to the edge ends).
+
+        A source's cost to each end of its edge includes its off-network leg at *access_speed_ms*.
+        """
+        s_snap = self._snap(pg, sources, "sources_xy")
+        if metric == "metres":
+            graph = pg.forward_m if direction == "from_sources" else pg.forward_m.T.tocsr()
+        else:
+            graph = pg.forward if direction == "from_sources" else pg.backward
+        s_enter, s_exit = s_snap.costs(pg, metric)
+        s_cost = (s_enter if direction == "from_sources" else s_exit) + (s_snap.dist_m / access_speed_ms)[:, None]
+        return s_snap, graph, s_cost
+
+    def _source_runs(
+        self, aug: sp.csr_matrix, n_sources: int, limit_s: float
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Dijkstra from the virtual source nodes of *aug* in memory-bounded chunks.
+
+        Yields ``(rows, dist)``: source indices and their (len(rows), n_nodes + n_sources) seconds.
+        """
+        n = self._n_nodes
+        chunk = max(1, settings.MATRIX_CHUNK_CELLS // (n + n_sources))
+        for start in range(0, n_sources, chunk):
+            rows = np.arange(start, min(start + chunk, n_sources))
+            yield rows, np.atleast_2d(dijkstra(aug, directed=True, indices=n + rows, limit=limit_s))
+
     def _nearest(
         self,
         pg: _ProfileGraph,
@@ -764,15 +902,10 @@ class NetworkTravel:
             return NearestResult(
                 np.full(len(targets), np.inf), np.full(len(targets), -1, np.int64), t_snap.dist_m
             )
-        s_snap = self._snap(pg, sources, "sources_xy")
-        if metric == "metres":
-            graph = pg.forward_m if direction == "from_sources" else pg.forward_m.T.tocsr()
-        else:
-            graph = pg.forward if direction == "from_sources" else pg.backward
-        s_enter, s_exit = s_snap.costs(pg, metric)
+        s_snap, graph, s_cost = self._source_costs(
+            pg, sources, metric=metric, direction=direction, access_speed_ms=access_speed_ms
+        )
         t_enter, t_exit = t_snap.costs(pg, metric)
-        s_leg = s_snap.dist_m / access_speed_ms
-        s_cost = (s_enter if direction == "from_sources" else s_exit) + s_leg[:, None]
         t_cost = t_exit if direction == "from_sources" else t_enter
         dist, src = self._multi_source(graph, s_snap.nodes, s_cost, cutoff)
         value, end = self._join(dist, t_snap.nodes, t_cost)
@@ -783,96 +916,45 @@ class NetworkTravel:
         idx[over] = -1
         return NearestResult(value, idx, t_snap.dist_m)
 
-    def nearest(
+    def _nearest_minutes(
         self,
-        sources_xy: np.ndarray,
-        targets_xy: np.ndarray,
-        *,
+        prepared: _ProfileGraph,
         profile: str,
-        direction: Direction = "from_sources",
-        cutoff_minutes: float | None = None,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        direction: Direction,
+        cutoff_minutes: float,
     ) -> NearestResult:
-        """Nearest source of every target by network travel time, in one multi-source run.
+        """One multi-source run: source access leg + network time + target access leg.
 
-        Time = source access leg + network time + target access leg, with both legs at
-        ``settings.ACCESS_SPEED_KMH[profile]``.
-
-        Parameters
-        ----------
-        sources_xy, targets_xy
-            (n, 2) coordinates in ``self.crs``.
-        profile
-            One of ``settings.PROFILES``.
-        direction
-            ``"from_sources"`` (travel starts at the source, e.g. an ambulance) or
-            ``"to_sources"`` (travel ends at the source, e.g. a patient going to a clinic).
-        cutoff_minutes
-            Targets beyond this get ``inf`` / -1; also bounds the search.
-
-        Returns
-        -------
-        NearestResult
-            Minutes, nearest source index and each target's snap distance.
-
-        Raises
-        ------
-        ParameterError
-            On an unknown profile/direction, bad coordinates or a negative cutoff.
-        SnapError
-            If a point is farther than ``settings.MAX_SNAP_DISTANCE_M`` from the network.
+        Both legs are at ``settings.ACCESS_SPEED_KMH[profile]``.
         """
-        _check_direction(direction)
-        pg = self._profile(profile)
-        cutoff = _check_cutoff(cutoff_minutes, "cutoff_minutes")
-        sources = _as_xy(sources_xy, "sources_xy")
-        targets = _as_xy(targets_xy, "targets_xy")
-        access = settings.ACCESS_SPEED_KMH[profile] / 3.6
         res = self._nearest(
-            pg,
+            prepared,
             sources,
             targets,
             metric="seconds",
             direction=direction,
-            cutoff=cutoff * 60.0,
-            access_speed_ms=access,
+            cutoff=cutoff_minutes * 60.0,
+            access_speed_ms=settings.ACCESS_SPEED_KMH[profile] / 3.6,
         )
         return NearestResult(res.minutes / 60.0, res.source_index, res.snap_distance_m)
 
-    def nearest_distance_m(
+    def _nearest_metres(
         self,
-        sources_xy: np.ndarray,
-        targets_xy: np.ndarray,
-        *,
+        prepared: _ProfileGraph,
         profile: str,
-        cutoff_m: float | None = None,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        cutoff_m: float,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Shortest network distance from the nearest source (by distance) to each target.
-
-        Includes both off-network legs; uses the roads and one-way rules of *profile*.
-
-        Parameters
-        ----------
-        sources_xy, targets_xy
-            (n, 2) coordinates in ``self.crs``.
-        profile
-            One of ``settings.PROFILES``.
-        cutoff_m
-            Targets beyond this get ``inf`` / -1.
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            ``(distance_m, source_index)``.
-        """
-        pg = self._profile(profile)
-        cutoff = _check_cutoff(cutoff_m, "cutoff_m")
         res = self._nearest(
-            pg,
-            _as_xy(sources_xy, "sources_xy"),
-            _as_xy(targets_xy, "targets_xy"),
+            prepared,
+            sources,
+            targets,
             metric="metres",
             direction="from_sources",
-            cutoff=cutoff,
+            cutoff=cutoff_m,
             access_speed_ms=1.0,
         )
         return res.minutes, res.source_index
@@ -909,71 +991,41 @@ class NetworkTravel:
         sources = _as_xy(sources_xy, "sources_xy")
         if len(sources) == 0:
             return np.full(self._n_nodes, np.inf), np.full(self._n_nodes, -1, np.int64)
-        s_snap = self._snap(pg, sources, "sources_xy")
-        graph = pg.forward if direction == "from_sources" else pg.backward
-        access = settings.ACCESS_SPEED_KMH[profile] / 3.6
-        s_enter, s_exit = s_snap.costs(pg, "seconds")
-        s_cost = (s_enter if direction == "from_sources" else s_exit) + (s_snap.dist_m / access)[:, None]
+        s_snap, graph, s_cost = self._source_costs(
+            pg,
+            sources,
+            metric="seconds",
+            direction=direction,
+            access_speed_ms=settings.ACCESS_SPEED_KMH[profile] / 3.6,
+        )
         dist, src = self._multi_source(graph, s_snap.nodes, s_cost, cutoff)
         src[~np.isfinite(dist)] = -1
         return dist / 60.0, src
 
-    def matrix(
+    def _matrix_minutes(
         self,
-        sources_xy: np.ndarray,
-        targets_xy: np.ndarray,
-        *,
+        prepared: _ProfileGraph,
         profile: str,
-        direction: Direction = "from_sources",
-        cutoff_minutes: float | None = None,
+        sources: np.ndarray,
+        targets: np.ndarray,
+        direction: Direction,
+        cutoff_minutes: float,
     ) -> np.ndarray:
-        """Minutes between every source and every target, in memory-bounded chunks of sources.
-
-        Parameters
-        ----------
-        sources_xy, targets_xy
-            (n, 2) coordinates in ``self.crs``.
-        profile
-            One of ``settings.PROFILES``.
-        direction
-            ``"from_sources"`` or ``"to_sources"``.
-        cutoff_minutes
-            Entries above this are ``inf``; also bounds each search.
-
-        Returns
-        -------
-        numpy.ndarray
-            (n_sources, n_targets) float64 minutes.
-
-        Raises
-        ------
-        SnapError
-            If a point is farther than ``settings.MAX_SNAP_DISTANCE_M`` from the network.
-        """
-        _check_direction(direction)
-        pg = self._profile(profile)
-        cutoff_s = _check_cutoff(cutoff_minutes, "cutoff_minutes") * 60.0
-        sources = _as_xy(sources_xy, "sources_xy")
-        targets = _as_xy(targets_xy, "targets_xy")
+        cutoff_s = cutoff_minutes * 60.0
         out = np.full((len(sources), len(targets)), np.inf)
         if len(sources) == 0 or len(targets) == 0:
             return out
         access = settings.ACCESS_SPEED_KMH[profile] / 3.6
-        t_snap = self._snap(pg, targets, "targets_xy")
-        s_snap = self._snap(pg, sources, "sources_xy")
-        graph = pg.forward if direction == "from_sources" else pg.backward
-        s_enter, s_exit = s_snap.costs(pg, "seconds")
-        t_enter, t_exit = t_snap.costs(pg, "seconds")
-        s_cost = (s_enter if direction == "from_sources" else s_exit) + (s_snap.dist_m / access)[:, None]
+        t_snap = self._snap(prepared, targets, "targets_xy")
+        s_snap, graph, s_cost = self._source_costs(
+            prepared, sources, metric="seconds", direction=direction, access_speed_ms=access
+        )
+        t_enter, t_exit = t_snap.costs(prepared, "seconds")
         t_cost = t_exit if direction == "from_sources" else t_enter
         t_leg = t_snap.dist_m / access
         aug = self._augment(graph, s_snap.nodes, s_cost)
-        n = self._n_nodes
-        chunk = max(1, settings.MATRIX_CHUNK_CELLS // (n + len(sources)))
         t0 = time.perf_counter()
-        for start in range(0, len(sources), chunk):
-            rows = np.arange(start, min(start + chunk, len(sources)))
-            dist = np.atleast_2d(dijkstra(aug, directed=True, indices=n + rows, limit=cutoff_s))
+        for rows, dist in self._source_runs(aug, len(sources), cutoff_s):
             block, _ = self._join(dist, t_snap.nodes, t_cost)
             out[rows] = block + t_leg[None, :]
         out /= 60.0
@@ -1027,34 +1079,23 @@ class NetworkTravel:
             EPSG:4326 polygons, one row per source and band, columns ``source_id``,
             ``minutes``, ``network_source``.
         """
-        _check_direction(direction)
-        pg = self._profile(profile)
-        bands = _check_minutes(minutes)
-        sources = _as_xy(sources_xy, "sources_xy")
-        ids = _source_ids(source_ids, len(sources))
+        pg, bands, sources, ids = self._isochrone_args(sources_xy, profile, minutes, direction, source_ids)
         width = settings.ISOCHRONE_BUFFER_M if buffer_m is None else float(buffer_m)
         if len(sources) == 0:
             return _empty_isochrones(settings.GEOGRAPHIC_CRS)
         t0 = time.perf_counter()
-        s_snap = self._snap(pg, sources, "sources_xy")
         access = settings.ACCESS_SPEED_KMH[profile] / 3.6
-        graph = pg.forward if direction == "from_sources" else pg.backward
-        s_enter, s_exit = s_snap.costs(pg, "seconds")
+        s_snap, graph, s_cost = self._source_costs(
+            pg, sources, metric="seconds", direction=direction, access_speed_ms=access
+        )
         s_leg = s_snap.dist_m / access
-        s_cost = (s_enter if direction == "from_sources" else s_exit) + s_leg[:, None]
         aug = self._augment(graph, s_snap.nodes, s_cost)
         n = self._n_nodes
-        limit_s = bands[-1] * 60.0
         a = self._arrays
         x, y = a["x"], a["y"]
         records: list[dict[str, Any]] = []
-        chunk = max(1, settings.MATRIX_CHUNK_CELLS // (n + len(sources)))
-        for start in range(0, len(sources), chunk):
-            stop = min(start + chunk, len(sources))
-            dist = np.atleast_2d(
-                dijkstra(aug, directed=True, indices=n + np.arange(start, stop), limit=limit_s)
-            )
-            for row, i in enumerate(range(start, stop)):
+        for rows, dist in self._source_runs(aug, len(sources), bands[-1] * 60.0):
+            for row, i in enumerate(rows):
                 node_s = dist[row, :n]
                 for band in bands:
                     geom = self._reach_shape(

@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     )
     network_file: Path | None = Field(
         default=None,
-        description="Road graph as GraphML(.gz); unset or missing means straight-line travel estimates.",
+        description="Road graph as GraphML(.gz); unset means the data folder's network/drive.graphml.gz when "
+        "present, else straight-line travel estimates.",
     )
     host: str = Field(default="127.0.0.1", description="Address `healthcircle serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="TCP port `healthcircle serve` listens on.")

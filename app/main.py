@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from analysis.datasets import load_inputs
+from analysis.datasets import load_inputs, network_path
+from analysis.errors import NetworkError
 from analysis.travel import load_travel_model
 from app.config import Settings, get_settings
 from app.deps import AppState, LRUCache
@@ -48,7 +49,13 @@ get a 422 whose `detail` names the parameter and the allowed range.
 def build_state(settings: Settings) -> AppState:
     """Load the inputs and the travel model once (the expensive part of start-up)."""
     inputs = load_inputs(settings.data_dir)
-    travel = load_travel_model(settings.network_file)
+    if settings.network_file is not None and not settings.network_file.is_file():
+        msg = (
+            f"HEALTHCIRCLE_NETWORK_FILE={settings.network_file} does not exist; build it with "
+            "`healthcircle network fetch` or unset it to use the data folder's own graph."
+        )
+        raise NetworkError(msg)
+    travel = load_travel_model(settings.network_file or network_path(settings.data_dir))
     logger.info(
         "Loaded %d facilities, %d population cells; travel: %s",
         len(inputs.facilities),

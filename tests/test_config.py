@@ -93,3 +93,22 @@ def test_serve_uses_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         assert (seen["host"], seen["port"]) == ("127.0.0.1", 8001)
     finally:
         get_settings.cache_clear()
+
+
+def test_missing_network_file_stops_start_up(tmp_path: Path) -> None:
+    from analysis.errors import NetworkError
+    from app.main import build_state
+
+    with pytest.raises(NetworkError, match="HEALTHCIRCLE_NETWORK_FILE"):
+        build_state(Settings(network_file=tmp_path / "absent.graphml.gz"))
+
+
+def test_without_network_file_travel_is_estimated() -> None:
+    from analysis import settings as analysis_settings
+    from analysis.datasets import network_path
+    from app.main import build_state
+
+    if network_path() is not None:
+        pytest.skip("a road graph was fetched into data/network; the server uses it")
+    state = build_state(Settings())
+    assert state.travel.network_source == analysis_settings.STRAIGHT_LINE_SOURCE

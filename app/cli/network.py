@@ -10,27 +10,24 @@ from typing import Annotated, Any
 import typer
 
 from analysis import settings
+from analysis.datasets import DATA_DIR, NETWORK_FILE
 from analysis.errors import HealthcircleError
+from app.cli.common import fail, resolve_network
 
 logger = logging.getLogger(__name__)
 
-_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-DEFAULT_NETWORK = _DATA_DIR / "network" / "jinjiang_drive.graphml.gz"
-DEFAULT_CACHE = _DATA_DIR / "network" / "cache"
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"错误 Error: {message}", err=True)
-    raise typer.Exit(code)
+#: Where ``network fetch`` writes the graph of the embedded county; every command uses it when present.
+DEFAULT_NETWORK = DATA_DIR / NETWORK_FILE
+DEFAULT_CACHE = DATA_DIR / "network" / "cache"
 
 
 def _parse_minutes(text: str) -> list[float]:
     try:
         values = sorted({float(part) for part in text.split(",") if part.strip()})
     except ValueError:
-        _fail(f"--minutes must be numbers separated by commas (e.g. 5,10,15), got {text!r}.", 2)
+        fail(f"--minutes must be numbers separated by commas (e.g. 5,10,15), got {text!r}.", 2)
     if not values or values[0] <= 0:
-        _fail(f"--minutes must be positive numbers (e.g. 5,10,15), got {text!r}.", 2)
+        fail(f"--minutes must be positive numbers (e.g. 5,10,15), got {text!r}.", 2)
     return values
 
 
@@ -53,11 +50,11 @@ def fetch(
 
     from analysis.network import NETWORK_TYPES, graph_from_osm, save_graphml
 
-    path = boundary if boundary is not None else _DATA_DIR / "boundary.geojson"
+    path = boundary if boundary is not None else DATA_DIR / "boundary.geojson"
     if not path.is_file():
-        _fail(f"boundary file {path} not found; build the data first or pass --boundary.")
+        fail(f"boundary file {path} not found; build the data first or pass --boundary.")
     if network_type not in NETWORK_TYPES:
-        _fail(f"--network-type must be one of {', '.join(NETWORK_TYPES)}, got {network_type!r}.", 2)
+        fail(f"--network-type must be one of {', '.join(NETWORK_TYPES)}, got {network_type!r}.", 2)
     try:
         outline = gpd.read_file(path).to_crs(settings.GEOGRAPHIC_CRS).geometry.union_all()
         typer.echo(
@@ -67,7 +64,7 @@ def fetch(
         G = graph_from_osm(outline, network_type=network_type, cache_dir=cache_dir)  # type: ignore[arg-type]  # noqa: N806
         save_graphml(G, out)
     except (HealthcircleError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(
         f"路网已保存 Saved road graph: {len(G):,} nodes, {G.number_of_edges():,} edges → {out} "
         f"({time.perf_counter() - t0:.0f} s)"
@@ -92,9 +89,7 @@ def isochrones(
     profile: Annotated[str, typer.Option("--profile", help="ambulance, car, ebike or walk.")] = "car",
     network_file: Annotated[
         Path | None,
-        typer.Option(
-            "--network", help="GraphML(.gz) road graph; default data/network/jinjiang_drive.graphml.gz."
-        ),
+        typer.Option("--network", help="GraphML(.gz) road graph; default data/network/drive.graphml.gz."),
     ] = None,
     facilities: Annotated[
         Path | None, typer.Option("--facilities", help="Facilities file; default the embedded data.")
@@ -120,14 +115,14 @@ def isochrones(
     try:
         check_profile(profile)
     except HealthcircleError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     if direction not in ("auto", "from_sources", "to_sources"):
-        _fail(f"--direction must be from_sources, to_sources or auto, got {direction!r}.", 2)
+        fail(f"--direction must be from_sources, to_sources or auto, got {direction!r}.", 2)
     try:
         fac = _load_facilities(facilities)
         unknown = sorted(set(kinds) - set(fac["kind"]))
         if unknown:
-            _fail(
+            fail(
                 f"no facilities of kind {', '.join(unknown)}; "
                 f"kinds present: {', '.join(sorted(set(fac['kind'])))}."
             )
@@ -143,15 +138,8 @@ def isochrones(
             )
         located = fac[~missing]
         if located.empty:
-            _fail("no located facilities of the requested kind(s); nothing to draw.")
-        path = (
-            network_file
-            if network_file is not None
-            else (DEFAULT_NETWORK if DEFAULT_NETWORK.is_file() else None)
-        )
-        if network_file is not None and not network_file.is_file():
-            _fail(f"road graph {network_file} not found; run `healthcircle network fetch` or omit --network.")
-        travel = load_travel_model(path)
+            fail("no located facilities of the requested kind(s); nothing to draw.")
+        travel = load_travel_model(resolve_network(network_file))
         xy = to_working_crs(located, travel.crs).get_coordinates().to_numpy()
         chosen = direction
         if direction == "auto":
@@ -170,7 +158,7 @@ def isochrones(
         out.parent.mkdir(parents=True, exist_ok=True)
         gdf.to_file(out, driver="GeoJSON")
     except (HealthcircleError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(
         f"等时圈已保存 Wrote {len(gdf)} isochrones ({len(located)} facilities × {len(bands)} bands, "
         f"{profile}, "

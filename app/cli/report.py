@@ -13,12 +13,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from analysis.errors import HealthcircleError, ParameterError
+from app.cli.common import fail, resolve_network
 
 logger = logging.getLogger(__name__)
-
-_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-#: Road graph written by ``healthcircle network fetch``; used when present.
-DEFAULT_NETWORK = _DATA_DIR / "network" / "jinjiang_drive.graphml.gz"
 
 T = TypeVar("T")
 
@@ -29,11 +26,6 @@ class ReportFormat(StrEnum):
     json = "json"
     csv = "csv"
     html = "html"
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"错误 Error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 @contextmanager
@@ -143,7 +135,7 @@ def report(
         typer.Option(
             "--network",
             help=(
-                "Road graph (GraphML, .gz allowed). Default: data/network/jinjiang_drive.graphml.gz when "
+                "Road graph (GraphML, .gz allowed). Default: data/network/drive.graphml.gz when "
                 "present, else travel is a straight-line estimate (the report says so)."
             ),
         ),
@@ -163,17 +155,8 @@ def report(
     try:
         resolve_options(options)
     except ParameterError as exc:
-        _fail(str(exc), 2)
-    if network is not None and not network.is_file():
-        _fail(
-            f"road graph {network} not found; build it with `healthcircle network fetch` "
-            "or leave out --network."
-        )
-    if data_dir is not None and not data_dir.is_dir():
-        _fail(f"data folder {data_dir} not found; pass a folder laid out like data/.")
-    network_path = (
-        network if network is not None else (DEFAULT_NETWORK if DEFAULT_NETWORK.is_file() else None)
-    )
+        fail(str(exc), 2)
+    network_path = resolve_network(network, data_dir)
     try:
         with _progress() as step:
             inputs = step("读取数据 Loading data…", lambda: load_inputs(data_dir))
@@ -185,9 +168,9 @@ def report(
 
                 page = step("生成报告 Rendering HTML…", lambda: render_html(document))
     except ParameterError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except (HealthcircleError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if format is ReportFormat.json:
         _write_text(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False), out)
     elif format is ReportFormat.csv:

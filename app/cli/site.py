@@ -10,10 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from analysis.errors import HealthcircleError, ParameterError
-
-_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-#: Road graph written by ``healthcircle network fetch``; used when present.
-DEFAULT_NETWORK = _DATA_DIR / "network" / "jinjiang_drive.graphml.gz"
+from app.cli.common import fail, resolve_network
 
 
 class SiteKind(StrEnum):
@@ -38,11 +35,6 @@ class SiteFormat(StrEnum):
     json = "json"
     geojson = "geojson"
     csv = "csv"
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"错误 Error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def _render(document: dict[str, Any], fmt: SiteFormat) -> str:
@@ -117,7 +109,7 @@ def site(
         typer.Option(
             "--network",
             help=(
-                "Road graph (GraphML, .gz allowed). Default: data/network/jinjiang_drive.graphml.gz when "
+                "Road graph (GraphML, .gz allowed). Default: data/network/drive.graphml.gz when "
                 "present, else a straight-line estimate (the output says so)."
             ),
         ),
@@ -133,16 +125,7 @@ def site(
     from analysis.siting import load_candidates, recommend_sites
     from analysis.travel import load_travel_model
 
-    if network is not None and not network.is_file():
-        _fail(
-            f"road graph {network} not found; build it with `healthcircle network fetch` "
-            "or leave out --network."
-        )
-    if data_dir is not None and not data_dir.is_dir():
-        _fail(f"data folder {data_dir} not found; pass a folder laid out like data/.")
-    network_path = (
-        network if network is not None else (DEFAULT_NETWORK if DEFAULT_NETWORK.is_file() else None)
-    )
+    network_path = resolve_network(network, data_dir)
     console = Console(stderr=True)
     try:
         with console.status("读取数据 Loading data…") as status:
@@ -164,9 +147,9 @@ def site(
                 progress=lambda message: status.update(f"选址 Siting: {message}…"),
             )
     except ParameterError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except (HealthcircleError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     text = _render(document, format)
     if out is None:
         typer.echo(text, nl=not text.endswith("\n"))
