@@ -128,16 +128,18 @@ class _Resolved:
     required_share: float
 
 
-def _check_number(name: str, value: float, low: float, high: float, *, low_open: bool) -> float:
+def _check_number(name: str, value: float | None, default: float, high: float, *, low_open: bool) -> float:
+    """*value* (``None`` → *default*) as a float in (0, *high*] if *low_open*, else in [0, *high*]."""
+    chosen = default if value is None else value
     try:
-        number = float(value)
+        number = float(chosen)
     except (TypeError, ValueError):
-        msg = f"{name} must be a number (got {value!r})."
+        msg = f"{name} must be a number (got {chosen!r})."
         raise ParameterError(msg) from None
-    too_low = number <= low if low_open else number < low
+    too_low = number <= 0 if low_open else number < 0
     if not math.isfinite(number) or too_low or number > high:
         bound = "more than" if low_open else "at least"
-        msg = f"{name} must be {bound} {low:g} and at most {high:g} (got {value!r})."
+        msg = f"{name} must be {bound} 0 and at most {high:g} (got {chosen!r})."
         raise ParameterError(msg)
     return number
 
@@ -174,22 +176,22 @@ def resolve_options(options: CoverageOptions | None = None) -> _Resolved:
     ems_profile = _check_profile("ems_profile", opts.ems_profile)
     minutes = _check_number(
         "minutes",
-        opts.minutes if opts.minutes is not None else settings.SERVICE_CIRCLE_MINUTES,
-        0.0,
+        opts.minutes,
+        settings.SERVICE_CIRCLE_MINUTES,
         settings.MAX_THRESHOLD_MINUTES,
         low_open=True,
     )
     dispatch = _check_number(
         "dispatch_minutes",
-        opts.dispatch_minutes if opts.dispatch_minutes is not None else settings.EMS_DISPATCH_MINUTES,
-        0.0,
+        opts.dispatch_minutes,
+        settings.EMS_DISPATCH_MINUTES,
         settings.MAX_DISPATCH_MINUTES,
         low_open=False,
     )
     radius = _check_number(
         "aed_walk_radius_m",
-        opts.aed_walk_radius_m if opts.aed_walk_radius_m is not None else settings.AED_WALK_RADIUS_M,
-        0.0,
+        opts.aed_walk_radius_m,
+        settings.AED_WALK_RADIUS_M,
         settings.MAX_AED_WALK_RADIUS_M,
         low_open=True,
     )
@@ -212,14 +214,6 @@ def resolve_options(options: CoverageOptions | None = None) -> _Resolved:
 # --------------------------------------------------------------------------------------------
 # small numeric helpers
 # --------------------------------------------------------------------------------------------
-def _finite_or_none(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    return value
-
-
 def _jsonable(obj: Any) -> Any:
     """Numpy scalars to Python, NaN/inf to None, tuples to lists, recursively."""
     if isinstance(obj, dict):
@@ -241,6 +235,38 @@ def _jsonable(obj: Any) -> Any:
 
 def _share(covered: float, total: float) -> float | None:
     return covered / total if total > 0 else None
+
+
+def _or_default(value: float | None, default: float) -> float:
+    return float(default if value is None else value)
+
+
+def _population(population: np.ndarray) -> tuple[np.ndarray, float]:
+    """Per-cell population as floats (NaN → 0) and its total."""
+    pop = np.nan_to_num(np.asarray(population, dtype=np.float64))
+    return pop, float(pop.sum())
+
+
+def _needed(population: float, people_per_unit: int) -> int:
+    """Units needed for *population* at one per *people_per_unit* (0 for no population)."""
+    return math.ceil(population / people_per_unit) if population > 0 else 0
+
+
+def _pairwise_m(a_xy: np.ndarray, b_xy: np.ndarray) -> np.ndarray:
+    """Straight-line distances, shape (len(a_xy), len(b_xy))."""
+    return np.hypot(a_xy[:, None, 0] - b_xy[None, :, 0], a_xy[:, None, 1] - b_xy[None, :, 1])
+
+
+def _take(table: np.ndarray, index: np.ndarray, missing: Any) -> np.ndarray:
+    """``table[index]`` where *index* >= 0, *missing* where it is -1 (also when *table* is empty)."""
+    out = np.full(len(index), missing, dtype=object if missing is None else table.dtype)
+    hit = index >= 0
+    out[hit] = table[index[hit]]
+    return out
+
+
+def _nan_if_unreached(minutes: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(minutes), minutes, np.nan)
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -292,8 +318,7 @@ def coverage_curve(
         One share per whole minute; ``None`` when there is no population.
     """
     top = int(settings.CURVE_MAX_MINUTES if max_minutes is None else max_minutes)
-    pop = np.nan_to_num(np.asarray(population, dtype=np.float64))
-    total = float(pop.sum())
+    pop, total = _population(population)
     if total <= 0:
         return [None] * (top + 1)
     order = np.argsort(minutes, kind="stable")
@@ -336,18 +361,31 @@ class TownIndex:
         """Sum of *weights* per town."""
         return np.bincount(self.index, weights=np.nan_to_num(weights), minlength=self.n)
 
-    def shares(self, covered: np.ndarray) -> list[dict[str, Any]]:
-        """Per town: population, population covered and its share."""
+    def _covered_shares(self, covered: np.ndarray) -> tuple[np.ndarray, list[float | None]]:
         covered_pop = self.sums(self.population * np.asarray(covered, dtype=bool))
-        return [
+        values = [_share(float(c), float(p)) for c, p in zip(covered_pop, self.town_population, strict=True)]
+        return covered_pop, values
+
+    def shares(self, covered: np.ndarray, **also_covered: np.ndarray) -> list[dict[str, Any]]:
+        """Per town: population, population covered and its share.
+
+        Each keyword names a further per-cell covered mask whose per-town share is added to the
+        rows under that name.
+        """
+        covered_pop, values = self._covered_shares(covered)
+        rows = [
             {
                 "town_code": code,
                 "population": float(self.town_population[i]),
                 "population_covered": float(covered_pop[i]),
-                "value": _share(float(covered_pop[i]), float(self.town_population[i])),
+                "value": values[i],
             }
             for i, code in enumerate(self.codes)
         ]
+        for key, mask in also_covered.items():
+            for row, value in zip(rows, self._covered_shares(mask)[1], strict=True):
+                row[key] = value
+        return rows
 
     def quantiles(self, values: np.ndarray, q: float) -> dict[Any, float]:
         """Population-weighted quantile of *values* per town."""
@@ -403,6 +441,36 @@ def _result(
     }
     out.update(extra)
     return out
+
+
+def _share_result(
+    std: Standard,
+    *,
+    value: float | None,
+    need: float | None,
+    total: float,
+    assumptions: Mapping[str, Any],
+    note: str,
+    towns: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """Result of a standard measured as a share of the population: met when it reaches *need*.
+
+    ``need=None`` reports the share without a target.
+    """
+    return _result(
+        std,
+        value=value,
+        unit="share of population",
+        target=need,
+        comparison=">=" if need is not None else "report",
+        passed=_compare(value, need, ">=") if need is not None else None,
+        population_considered=total,
+        assumptions=assumptions,
+        note=note,
+        towns=towns,
+        **extra,
+    )
 
 
 def _compare(value: float | None, target: float, comparison: str) -> bool | None:
@@ -487,42 +555,37 @@ def service_circle_15min(
     """
     std = get_standard("service_circle_15min")
     mode = profile or settings.SERVICE_CIRCLE_PROFILE
-    limit = float(settings.SERVICE_CIRCLE_MINUTES if threshold_minutes is None else threshold_minutes)
-    need = float(settings.CIRCLE_REQUIRED_SHARE if required_share is None else required_share)
+    limit = _or_default(threshold_minutes, settings.SERVICE_CIRCLE_MINUTES)
+    need = _or_default(required_share, settings.CIRCLE_REQUIRED_SHARE)
     if mode not in minutes:
         msg = f"profile {mode!r} has no travel times here; choose one of: {', '.join(minutes)}."
         raise ParameterError(msg)
-    pop = np.nan_to_num(np.asarray(population, dtype=np.float64))
-    total = float(pop.sum())
-    towns = TownIndex.of(town_codes, pop)
+    pop, total = _population(population)
     by_mode: dict[str, dict[str, float | None]] = {}
     for m, tiers in minutes.items():
         by_mode[m] = {t: _share(float(pop[np.asarray(v) <= limit].sum()), total) for t, v in tiers.items()}
-    headline = np.asarray(minutes[mode]["any"])
     value = by_mode[mode]["any"]
-    town_rows = towns.shares(headline <= limit)
-    for tier in ("township", "hospital"):
-        if tier in minutes[mode]:
-            tier_rows = towns.shares(np.asarray(minutes[mode][tier]) <= limit)
-            for row, tier_row in zip(town_rows, tier_rows, strict=True):
-                row[f"value_{tier}"] = tier_row["value"]
-    curve = {"minutes": list(range(int(settings.CURVE_MAX_MINUTES) + 1))}
-    curve.update({m: coverage_curve(np.asarray(t["any"]), pop) for m, t in minutes.items()})  # type: ignore[misc]
-    passed = _compare(value, need, ">=")
+    town_rows = TownIndex.of(town_codes, pop).shares(
+        np.asarray(minutes[mode]["any"]) <= limit,
+        **{
+            f"value_{tier}": np.asarray(minutes[mode][tier]) <= limit
+            for tier in ("township", "hospital")
+            if tier in minutes[mode]
+        },
+    )
+    curve: dict[str, list[Any]] = {"minutes": _curve_minutes()}
+    curve.update({m: coverage_curve(np.asarray(t["any"]), pop) for m, t in minutes.items()})
     label = MODE_LABELS.get(mode, mode)
     note = (
         f"{_pct(value)} of people reach a health facility within {limit:g} min by {label}; "
         f"the plan says 'further improved' and sets no share, so {need:.0%} is an assumption "
         "(CIRCLE_REQUIRED_SHARE)."
     )
-    return _result(
+    return _share_result(
         std,
         value=value,
-        unit="share of population",
-        target=need,
-        comparison=">=",
-        passed=passed,
-        population_considered=total,
+        need=need,
+        total=total,
         assumptions=_assumptions(
             std, SERVICE_CIRCLE_PROFILE=mode, SERVICE_CIRCLE_MINUTES=limit, CIRCLE_REQUIRED_SHARE=need
         ),
@@ -571,12 +634,11 @@ def ems_response_14min(
         ``p90_minutes`` (population-weighted) and ``worst_served`` cells and towns.
     """
     std = get_standard("ems_response_14min")
-    dispatch = float(settings.EMS_DISPATCH_MINUTES if dispatch_minutes is None else dispatch_minutes)
-    limit = float(settings.EMS_RESPONSE_MINUTES if target_minutes is None else target_minutes)
-    need = float(settings.CIRCLE_REQUIRED_SHARE if required_share is None else required_share)
-    pop = np.nan_to_num(np.asarray(population, dtype=np.float64))
+    dispatch = _or_default(dispatch_minutes, settings.EMS_DISPATCH_MINUTES)
+    limit = _or_default(target_minutes, settings.EMS_RESPONSE_MINUTES)
+    need = _or_default(required_share, settings.CIRCLE_REQUIRED_SHARE)
+    pop, total = _population(population)
     response = np.asarray(drive_minutes, dtype=np.float64) + dispatch
-    total = float(pop.sum())
     covered = response <= limit
     value = _share(float(pop[covered].sum()), total)
     towns = TownIndex.of(town_codes, pop)
@@ -598,7 +660,7 @@ def ems_response_14min(
             "cell_id": _jsonable(ids[i]),
             "town_code": codes[i],
             "population": float(pop[i]),
-            "response_minutes": _finite_or_none(response[i]),
+            "response_minutes": _jsonable(response[i]),
             "reached": bool(np.isfinite(response[i])),
         }
         for i in worst
@@ -607,21 +669,17 @@ def ems_response_14min(
         (r for r in town_rows if r["population"] > 0),
         key=lambda r: (r["value"] if r["value"] is not None else -1.0, -(r["median_minutes"] or 0)),
     )[:count]
-    passed = _compare(value, need, ">=")
     note = (
         f"{_pct(value)} of people get an ambulance within {limit:g} min "
         f"({dispatch:g} min dispatch + drive from the nearest 120 site); population-weighted median "
         f"{_minutes_text(median)}, 90th percentile {_minutes_text(p90)}. Met when at least {need:.0%} "
         "are inside (CIRCLE_REQUIRED_SHARE, an assumption)."
     )
-    return _result(
+    return _share_result(
         std,
         value=value,
-        unit="share of population",
-        target=need,
-        comparison=">=",
-        passed=passed,
-        population_considered=total,
+        need=need,
+        total=total,
         assumptions=_assumptions(
             std, EMS_RESPONSE_MINUTES=limit, EMS_DISPATCH_MINUTES=dispatch, CIRCLE_REQUIRED_SHARE=need
         ),
@@ -632,10 +690,7 @@ def ems_response_14min(
         median_minutes=median,
         p90_minutes=p90,
         worst_served={"cells": worst_cells, "towns": [dict(r) for r in worst_towns]},
-        curve={
-            "minutes": list(range(int(settings.CURVE_MAX_MINUTES) + 1)),
-            "ambulance": coverage_curve(response, pop),
-        },
+        curve={"minutes": _curve_minutes(), "ambulance": coverage_curve(response, pop)},
     )
 
 
@@ -674,18 +729,13 @@ def ems_radius_5km(
         ``value`` is the network share; ``straight_line_share`` the straight-line one.
     """
     std = get_standard("ems_radius_5km")
-    radius = float(settings.EMS_RADIUS_M if radius_m is None else radius_m)
-    need = float(settings.CIRCLE_REQUIRED_SHARE if required_share is None else required_share)
-    pop = np.nan_to_num(np.asarray(population, dtype=np.float64))
-    total = float(pop.sum())
+    radius = _or_default(radius_m, settings.EMS_RADIUS_M)
+    need = _or_default(required_share, settings.CIRCLE_REQUIRED_SHARE)
+    pop, total = _population(population)
     net = np.asarray(network_distance_m, dtype=np.float64) <= radius
     straight = np.asarray(straight_distance_m, dtype=np.float64) <= radius
     value = _share(float(pop[net].sum()), total)
     straight_share = _share(float(pop[straight].sum()), total)
-    towns = TownIndex.of(town_codes, pop)
-    rows = towns.shares(net)
-    for row, srow in zip(rows, towns.shares(straight), strict=True):
-        row["straight_line_value"] = srow["value"]
     note = (
         f"{_pct(value)} of people live within {radius / 1000:g} km of a 120 site by road "
         f"({_pct(straight_share)} by straight line)."
@@ -695,17 +745,14 @@ def ems_radius_5km(
             " No road network was given: the road distance is the straight line × "
             f"{settings.CIRCUITY_FACTOR:g} (CIRCUITY_FACTOR)."
         )
-    return _result(
+    return _share_result(
         std,
         value=value,
-        unit="share of population",
-        target=need,
-        comparison=">=",
-        passed=_compare(value, need, ">="),
-        population_considered=total,
+        need=need,
+        total=total,
         assumptions=_assumptions(std, EMS_RADIUS_M=radius, CIRCLE_REQUIRED_SHARE=need),
         note=note,
-        towns=rows,
+        towns=TownIndex.of(town_codes, pop).shares(net, straight_line_value=straight),
         radius_m=radius,
         straight_line_share=straight_share,
     )
@@ -741,40 +788,29 @@ def aed_walk_access(
         ``passed`` is always ``None``: the plan sets no target for this (our addition).
     """
     std = get_standard("aed_walk_access")
-    radius = float(settings.AED_WALK_RADIUS_M if radius_m is None else radius_m)
-    pop = np.nan_to_num(np.asarray(population, dtype=np.float64))
-    total = float(pop.sum())
-    assumptions = _assumptions(std, AED_WALK_RADIUS_M=radius)
+    radius = _or_default(radius_m, settings.AED_WALK_RADIUS_M)
+    pop, total = _population(population)
+    value: float | None = None
+    towns = None
     if distance_m is None:
-        note = reason_unknown or "No AED locations supplied: walking access cannot be measured."
-        return _result(
-            std,
-            value=None,
-            unit="share of population",
-            target=None,
-            comparison="report",
-            passed=None,
-            population_considered=total,
-            assumptions=assumptions,
-            note=f"{note} Value unknown.",
-            radius_m=radius,
-        )
-    covered = np.asarray(distance_m, dtype=np.float64) <= radius
-    value = _share(float(pop[covered].sum()), total)
-    return _result(
-        std,
-        value=value,
-        unit="share of population",
-        target=None,
-        comparison="report",
-        passed=None,
-        population_considered=total,
-        assumptions=assumptions,
-        note=(
+        reason = reason_unknown or "No AED locations supplied: walking access cannot be measured."
+        note = f"{reason} Value unknown."
+    else:
+        covered = np.asarray(distance_m, dtype=np.float64) <= radius
+        value = _share(float(pop[covered].sum()), total)
+        towns = TownIndex.of(town_codes, pop).shares(covered)
+        note = (
             f"{_pct(value)} of people live within {radius:g} m walk of an AED. No plan target (our "
             "addition): read it beside aed_per_10k, since a count alone says nothing about reach."
-        ),
-        towns=TownIndex.of(town_codes, pop).shares(covered),
+        )
+    return _share_result(
+        std,
+        value=value,
+        need=None,
+        total=total,
+        assumptions=_assumptions(std, AED_WALK_RADIUS_M=radius),
+        note=note,
+        towns=towns,
         radius_m=radius,
     )
 
@@ -816,14 +852,14 @@ def ambulance_per_30k(
     """
     std = get_standard("ambulance_per_30k")
     per = int(settings.PEOPLE_PER_AMBULANCE)
-    needed = math.ceil(population_total / per) if population_total > 0 else 0
+    needed = _needed(population_total, per)
     fleet = _column(ems_sites, "ambulances")
     unknown = ems_sites[fleet.isna().to_numpy()]
     stations = []
     for row in ems_sites.to_dict("records"):
         site_pop = (catchment_population or {}).get(str(row["id"]))
         ambulances = _int_or_none(row.get("ambulances"))
-        site_needed = math.ceil(site_pop / per) if site_pop else (0 if site_pop is not None else None)
+        site_needed = _needed(site_pop, per) if site_pop is not None else None
         stations.append(
             {
                 "id": row["id"],
@@ -855,7 +891,7 @@ def ambulance_per_30k(
         note = f"{value} ambulances for {population_total:,.0f} people; {needed} needed (1 per {per:,})."
     return _result(
         std,
-        value=value if value is not None else None,
+        value=value,
         value_text=str(value) if value is not None else UNKNOWN,
         unit="ambulances",
         target=needed,
@@ -947,7 +983,7 @@ def aed_per_10k(
     """
     std = get_standard("aed_per_10k")
     per = int(settings.PEOPLE_PER_AED)
-    needed = math.ceil(population_total / per) if population_total > 0 else 0
+    needed = _needed(population_total, per)
     count_source = "locations"
     if len(aed_sites) > 0:
         value: int | None = len(aed_sites)
@@ -977,7 +1013,7 @@ def aed_per_10k(
                 {
                     "town_code": code,
                     "population": pop,
-                    "needed": math.ceil(pop / per) if pop > 0 else 0,
+                    "needed": _needed(pop, per),
                     "value": located,
                 }
             )
@@ -1036,8 +1072,7 @@ def beds_per_1000(
     if len(unknown) > 0:
         note += (
             f" Beds unknown at {len(unknown)} facilities ({_some_names(unknown, 'beds_unknown_at')}): "
-            "the value is "
-            "a lower bound" + (", so pass/fail is unknown." if passed is None else ".")
+            "the value is a lower bound" + (", so pass/fail is unknown." if passed is None else ".")
         )
     reported, fact = _fact_value(facts, "hospital_beds_2020")
     reported_block = None
@@ -1196,6 +1231,11 @@ def _num(value: float | None) -> str:
     return UNKNOWN if value is None else f"{value:.2f}"
 
 
+def _curve_minutes() -> list[int]:
+    """The whole minutes 0..``settings.CURVE_MAX_MINUTES`` of the coverage curves."""
+    return list(range(int(settings.CURVE_MAX_MINUTES) + 1))
+
+
 def _minutes_text(value: float) -> str:
     if math.isnan(value):
         return UNKNOWN
@@ -1312,10 +1352,7 @@ def _nearest_from_matrix(
 def _straight_min_m(sources_xy: np.ndarray, targets_xy: np.ndarray) -> np.ndarray:
     if len(sources_xy) == 0:
         return np.full(len(targets_xy), np.inf)
-    d = np.hypot(
-        targets_xy[None, :, 0] - sources_xy[:, None, 0], targets_xy[None, :, 1] - sources_xy[:, None, 1]
-    )
-    return d.min(axis=0)
+    return _pairwise_m(sources_xy, targets_xy).min(axis=0)
 
 
 def _towns_table(
@@ -1452,13 +1489,11 @@ def run_coverage(
     def distances(
         what: str, with_planned: bool, profile: str, cutoff_m: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        sel = (ems if what == "ems" else aed) & (is_open | (is_planned & with_planned))
-        if not with_planned and not ((ems if what == "ems" else aed) & is_planned).any():
-            key = (what, True)
-        else:
-            key = (what, with_planned)
+        sites = ems if what == "ems" else aed
+        # without planned sites of this kind both scenarios share one query
+        key = (what, with_planned or not (sites & is_planned).any())
         if key not in distance_cache:
-            rows = np.flatnonzero(sel)
+            rows = np.flatnonzero(sites & (is_open | (is_planned & with_planned)))
             if len(rows) == 0:
                 distance_cache[key] = (np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
             else:
@@ -1490,16 +1525,13 @@ def run_coverage(
                 best, index = _nearest_from_matrix(mode_matrix[mode], rows, n)
                 minutes[mode][tier] = best
                 if mode == opts.profile and tier == "any":
-                    nearest_any = np.where(index >= 0, med_idx[np.maximum(index, 0)], -1)
+                    nearest_any = _take(med_idx, index, -1)
         ems_drive, ems_index = _nearest_from_matrix(ems_matrix, active[ems_idx], n)
-        nearest_ems = np.where(ems_index >= 0, ems_idx[np.maximum(ems_index, 0)], -1)
+        nearest_ems = _take(ems_idx, ems_index, -1)
         ems_net, _ = distances("ems", with_planned, opts.ems_profile, opts.ems_radius_m)
-        ems_rows = np.flatnonzero(ems & active)
-        aed_rows = np.flatnonzero(aed & active)
-        if len(aed_rows):
-            aed_dist: np.ndarray | None = distances("aed", with_planned, "walk", opts.aed_walk_radius_m)[0]
-        else:
-            aed_dist = None
+        aed_dist: np.ndarray | None = None
+        if (aed & active).any():
+            aed_dist = distances("aed", with_planned, "walk", opts.aed_walk_radius_m)[0]
         catchment = pd.Series(pop).groupby(nearest_ems).sum()
         catchment_population = {
             str(ids[int(i)]): float(p)  # type: ignore[call-overload]
@@ -1527,7 +1559,7 @@ def run_coverage(
             ),
             ems_radius_5km(
                 ems_net,
-                _straight_min_m(fac_xy[ems_rows], xy),
+                _straight_min_m(fac_xy[ems & active], xy),
                 pop,
                 town_codes=towns_obj,
                 radius_m=opts.ems_radius_m,
@@ -1606,91 +1638,65 @@ def run_coverage(
     fac_names = _column(fac, "name_zh").to_numpy(dtype=object)
     fac_opens = _column(fac, "opens").to_numpy(dtype=object)
     for i in range(len(fac)):
-        entry = {"id": ids[i], "name_zh": fac_names[i]}
-        entry.update({"kind": kind[i], "status": status[i]})
         if fac_far[i]:
-            left_facilities.append(
-                {
-                    **entry,
-                    "reason": (
-                        f"farther than {settings.MAX_SNAP_DISTANCE_M:g} m (MAX_SNAP_DISTANCE_M) from any "
-                        "road: left out of travel times; still counted in fleet, bed and AED counts"
-                    ),
-                }
+            reason = (
+                f"farther than {settings.MAX_SNAP_DISTANCE_M:g} m (MAX_SNAP_DISTANCE_M) from any "
+                "road: left out of travel times; still counted in fleet, bed and AED counts"
             )
         elif not placed[i]:
-            left_facilities.append(
-                {
-                    **entry,
-                    "reason": (
-                        f"not placed: {LOCATION_UNKNOWN} (left out of travel times; still counted in "
-                        "fleet, bed and AED counts)"
-                    ),
-                }
+            reason = (
+                f"not placed: {LOCATION_UNKNOWN} (left out of travel times; still counted in "
+                "fleet, bed and AED counts)"
             )
         elif is_planned[i] and not opts.include_planned:
             opens = fac_opens[i]
             when = UNKNOWN if opens is None or pd.isna(opens) else opens
-            left_facilities.append(
-                {**entry, "reason": f"planned (opens {when}): counted only with include_planned"}
-            )
+            reason = f"planned (opens {when}): counted only with include_planned"
         elif not (is_open[i] or is_planned[i]):
-            left_facilities.append({**entry, "reason": f"status {status[i]!r} is neither open nor planned"})
-    left_cells = []
-    if pop_missing.any():
-        left_cells.append(
-            {
-                "reason": "population missing: left out of every share",
-                "cell_ids": _jsonable(cell_ids[pop_missing]),
-                "population": None,
-            }
-        )
-    if not cell_ok.all():
-        far_cells = ~cell_ok & ~pop_missing
-        left_cells.append(
-            {
-                "reason": (
-                    f"farther than {settings.MAX_SNAP_DISTANCE_M:g} m (MAX_SNAP_DISTANCE_M) from any road: "
-                    "no travel time, counted as not covered"
-                ),
-                "cell_ids": _jsonable(cell_ids[far_cells]),
-                "population": float(pop[far_cells].sum()),
-            }
-        )
-    headline_any = chosen.minutes[opts.profile]["any"]
-    unreached = ~np.isfinite(headline_any) & (pop > 0) & bool(len(med_idx)) & cell_ok
-    if unreached.any():
-        left_cells.append(
-            {
-                "reason": (
-                    f"no travel time by {opts.profile} to any facility (farther than "
-                    f"{settings.MAX_SNAP_DISTANCE_M:g} m from a road, MAX_SNAP_DISTANCE_M, or on a part of "
-                    "the network that reaches no facility): counted as not covered"
-                ),
-                "cell_ids": _jsonable(cell_ids[unreached]),
-                "population": float(pop[unreached].sum()),
-            }
-        )
-    ems_unreached = ~np.isfinite(chosen.ems_drive) & (pop > 0) & bool(len(ems_idx)) & cell_ok
-    if ems_unreached.any():
-        left_cells.append(
-            {
-                "reason": "no ambulance travel time from any 120 site: counted as not covered",
-                "cell_ids": _jsonable(cell_ids[ems_unreached]),
-                "population": float(pop[ems_unreached].sum()),
-            }
+            reason = f"status {status[i]!r} is neither open nor planned"
+        else:
+            continue
+        left_facilities.append(
+            {"id": ids[i], "name_zh": fac_names[i], "kind": kind[i], "status": status[i], "reason": reason}
         )
     known_codes = {t["town_code"] for t in town_rows}
     outside_town = np.array([c not in known_codes for c in towns_obj.codes], dtype=bool)
-    outside = outside_town[towns_obj.index] & (pop > 0)
-    if outside.any():
-        left_cells.append(
-            {
-                "reason": "town code not in the town table: counted in county totals only",
-                "cell_ids": _jsonable(cell_ids[outside]),
-                "population": float(pop[outside].sum()),
-            }
-        )
+    # (reason, cells, whether their population is known)
+    left_out_cells: list[tuple[str, np.ndarray, bool]] = [
+        ("population missing: left out of every share", pop_missing, False),
+        (
+            f"farther than {settings.MAX_SNAP_DISTANCE_M:g} m (MAX_SNAP_DISTANCE_M) from any road: "
+            "no travel time, counted as not covered",
+            ~cell_ok & ~pop_missing,
+            True,
+        ),
+        (
+            f"no travel time by {opts.profile} to any facility (farther than "
+            f"{settings.MAX_SNAP_DISTANCE_M:g} m from a road, MAX_SNAP_DISTANCE_M, or on a part of "
+            "the network that reaches no facility): counted as not covered",
+            ~np.isfinite(chosen.minutes[opts.profile]["any"]) & (pop > 0) & bool(len(med_idx)) & cell_ok,
+            True,
+        ),
+        (
+            "no ambulance travel time from any 120 site: counted as not covered",
+            ~np.isfinite(chosen.ems_drive) & (pop > 0) & bool(len(ems_idx)) & cell_ok,
+            True,
+        ),
+        (
+            "town code not in the town table: counted in county totals only",
+            outside_town[towns_obj.index] & (pop > 0),
+            True,
+        ),
+    ]
+    left_cells = [
+        {
+            "reason": reason,
+            "cell_ids": _jsonable(cell_ids[mask]),
+            "population": float(pop[mask].sum()) if known else None,
+        }
+        for reason, mask, known in left_out_cells
+        if mask.any()
+    ]
     census, _ = _fact_value(inputs.facts, "census_population_2020")
     population_note = (
         f"Population counted {total:,.0f}"
@@ -1835,19 +1841,12 @@ def run_coverage(
     if cells.crs is not None and cells.crs.to_string() != settings.GEOGRAPHIC_CRS:
         cells = cells.to_crs(settings.GEOGRAPHIC_CRS)
     chosen_minutes = chosen.minutes[opts.profile]
-    cells["minutes_any"] = np.where(np.isfinite(chosen_minutes["any"]), chosen_minutes["any"], np.nan)
-    cells["minutes_township"] = np.where(
-        np.isfinite(chosen_minutes["township"]), chosen_minutes["township"], np.nan
-    )
-    cells["minutes_hospital"] = np.where(
-        np.isfinite(chosen_minutes["hospital"]), chosen_minutes["hospital"], np.nan
-    )
-    cells["nearest_facility_id"] = np.where(
-        chosen.nearest_any >= 0, ids[np.maximum(chosen.nearest_any, 0)], None
-    )
+    for tier in TIERS:
+        cells[f"minutes_{tier}"] = _nan_if_unreached(chosen_minutes[tier])
+    cells["nearest_facility_id"] = _take(ids, chosen.nearest_any, None)
     response = chosen.ems_drive + opts.dispatch_minutes
-    cells["ems_response_minutes"] = np.where(np.isfinite(response), response, np.nan)
-    cells["nearest_ems_id"] = np.where(chosen.nearest_ems >= 0, ids[np.maximum(chosen.nearest_ems, 0)], None)
+    cells["ems_response_minutes"] = _nan_if_unreached(response)
+    cells["nearest_ems_id"] = _take(ids, chosen.nearest_ems, None)
     cells["covered_15min"] = chosen_minutes["any"] <= opts.minutes
     cells["covered_ems"] = response <= opts.ems_minutes
     cells = cells[[*CELL_COLUMNS, "geometry"]]
@@ -1891,7 +1890,5 @@ def _washing_subcentre(
     subs = np.flatnonzero(active & (kind == "ems_subcentre") & placed)
     if len(washing) == 0 or len(subs) == 0:
         return {}
-    d = np.hypot(
-        fac_xy[washing, None, 0] - fac_xy[None, subs, 0], fac_xy[washing, None, 1] - fac_xy[None, subs, 1]
-    )
-    return {str(ids[w]): str(ids[subs[j]]) for w, j in zip(washing, d.argmin(axis=1), strict=True)}
+    nearest = _pairwise_m(fac_xy[washing], fac_xy[subs]).argmin(axis=1)
+    return {str(ids[w]): str(ids[subs[j]]) for w, j in zip(washing, nearest, strict=True)}

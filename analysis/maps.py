@@ -189,7 +189,9 @@ def _static_layer(
     data: Mapping[str, Any], *, name: str, style: Mapping[str, Any], show: bool = True
 ) -> folium.GeoJson:
     """A non-interactive GeoJSON layer drawn with one *style* (outlines, regions, marked cells)."""
-    return folium.GeoJson(data, name=name, show=show, style_function=lambda _f: dict(style), interactive=False)
+    return folium.GeoJson(
+        data, name=name, show=show, style_function=lambda _f: dict(style), interactive=False
+    )
 
 
 def _cell_style(colour: str) -> dict[str, Any]:
@@ -220,7 +222,7 @@ def _value(row: Mapping[str, Any], key: str) -> Any:
 
 
 def _name(row: Mapping[str, Any]) -> str:
-    """"Chinese English" name of a row (either may be missing)."""
+    """ "Chinese English" name of a row (either may be missing)."""
     return f"{_value(row, 'name_zh') or ''} {_value(row, 'name_en') or ''}".strip()
 
 
@@ -463,7 +465,8 @@ def caveats(document: Mapping[str, Any], *, population_modelled: bool | None = N
     if population_modelled is None:
         population_modelled = "model" in population_source.lower()
     if population_modelled:
-        lines.append(f"人口分布为模型估算 Population is modelled: {population_source}")
+        how = population_source.removeprefix("modelled:").strip()
+        lines.append(f"人口分布为模型估算 Population is modelled: {how}")
     return lines
 
 
@@ -567,35 +570,39 @@ def add_towns(
     group.add_to(m)
 
 
+def _minutes_text(value: Any) -> str:
+    minutes = _finite_or_none(value)
+    return "—" if minutes is None else f"{minutes:.1f}"
+
+
 def _cell_layer(
     cells: gpd.GeoDataFrame,
     *,
     minutes_column: str,
     threshold_minutes: float,
     name: str,
-    town_names: Mapping[str, str],
-    facility_names: Mapping[str, str],
+    towns: gpd.GeoDataFrame | None,
+    facilities: gpd.GeoDataFrame,
     extra_fields: Sequence[tuple[str, str, str]] = (),
 ) -> folium.GeoJson:
     # One GeoJson layer for all cells with short property values: the page carries thousands of cells.
+    town_names = _short_names(towns, "town_code")
+    facility_names = _short_names(facilities, "id")
     props = []
     colours: dict[str, str] = {}
     ids = [str(c) for c in cells["cell_id"]]
     for cell_id, rec in zip(ids, cells.to_dict("records"), strict=True):
-        minutes = _finite_or_none(rec.get(minutes_column))
-        colours[cell_id] = time_colour(minutes, threshold_minutes)
+        colours[cell_id] = time_colour(_finite_or_none(rec.get(minutes_column)), threshold_minutes)
         p = {
             "town": town_names.get(str(rec.get("town_code")), str(_value(rec, "town_code") or "—")),
             "pop": _fmt(_finite_or_none(rec.get("population"), 0)),
-            "min": "—" if minutes is None else f"{minutes:.1f}",
+            "min": _minutes_text(rec.get(minutes_column)),
             "near": facility_names.get(str(rec.get("nearest_facility_id")), "—"),
         }
         for column, key, _alias in extra_fields:
-            v = _finite_or_none(rec.get(column))
-            p[key] = "—" if v is None else f"{v:.1f}"
+            p[key] = _minutes_text(rec.get(column))
         props.append(p)
-    shapes = gpd.GeoDataFrame(geometry=cells.geometry.simplify(DISPLAY_SIMPLIFY_DEG), crs=cells.crs)
-    data = _feature_collection(shapes, props, ids=ids)
+    data = _feature_collection(_simplified(cells), props, ids=ids)
     fields = ["town", "pop", "min", *[k for _, k, _ in extra_fields], "near"]
     aliases = [
         "乡镇 Town",
@@ -607,64 +614,45 @@ def _cell_layer(
     return folium.GeoJson(
         data,
         name=name,
-        style_function=lambda f: {
-            "fillColor": colours.get(str(f["id"]), UNREACHED_COLOUR),
-            "color": colours.get(str(f["id"]), UNREACHED_COLOUR),
-            "weight": 0.3,
-            "fillOpacity": 0.55,
-        },
+        style_function=lambda f: _cell_style(colours.get(str(f["id"]), UNREACHED_COLOUR)),
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=False),
     )
 
 
-def _region_layer(
-    cells: gpd.GeoDataFrame, *, name: str, colour: str, fill_opacity: float, show: bool = True
-) -> folium.GeoJson | None:
-    """The cells dissolved into one (multi)polygon: far lighter than one outline per cell."""
+def _add_region(
+    m: folium.Map, cells: gpd.GeoDataFrame, *, name: str, colour: str, fill_opacity: float, show: bool = True
+) -> None:
+    """Draw the cells dissolved into one (multi)polygon: far lighter than one outline per cell."""
     if len(cells) == 0:
-        return None
+        return
     region = union_all(np.asarray(cells.geometry)).simplify(DISPLAY_SIMPLIFY_DEG)
-    return folium.GeoJson(
-        {"type": "Feature", "geometry": _geometry_dict(region), "properties": {}},
-        name=name,
-        show=show,
-        style_function=lambda _f: {
-            "color": colour,
-            "weight": 2,
-            "fillColor": colour,
-            "fillOpacity": fill_opacity,
-            "dashArray": "4 3",
-        },
-        interactive=False,
-    )
+    style = {
+        "color": colour,
+        "weight": 2,
+        "fillColor": colour,
+        "fillOpacity": fill_opacity,
+        "dashArray": "4 3",
+    }
+    _static_layer(_feature(region), name=name, style=style, show=show).add_to(m)
 
 
-def _uncovered_layer(
-    cells: gpd.GeoDataFrame, *, name: str, colour: str, show: bool = True
-) -> folium.GeoJson | None:
+def _add_marked_cells(
+    m: folium.Map, cells: gpd.GeoDataFrame, *, name: str, colour: str, show: bool = True
+) -> None:
     if len(cells) == 0:
-        return None
+        return
     data = _feature_collection(cells, [{} for _ in range(len(cells))], ids=[str(c) for c in cells["cell_id"]])
-    return folium.GeoJson(
-        data,
-        name=name,
-        show=show,
-        style_function=lambda _f: {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.15},
-        interactive=False,
-    )
+    style = {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.15}
+    _static_layer(data, name=name, style=style, show=show).add_to(m)
 
 
-def _covered_outline(cells: gpd.GeoDataFrame, covered: pd.Series, *, name: str) -> folium.GeoJson | None:
+def _add_covered_outline(m: folium.Map, cells: gpd.GeoDataFrame, covered: pd.Series, *, name: str) -> None:
     inside = cells[covered.to_numpy(dtype=bool)]
     if len(inside) == 0:
-        return None
+        return
     outline = union_all(np.asarray(inside.geometry)).boundary.simplify(DISPLAY_SIMPLIFY_DEG)
-    return folium.GeoJson(
-        {"type": "Feature", "geometry": _geometry_dict(outline), "properties": {}},
-        name=name,
-        style_function=lambda _f: {"color": "#08306b", "weight": 2.5, "fill": False},
-        interactive=False,
-    )
+    style = {"color": "#08306b", "weight": 2.5, "fill": False}
+    _static_layer(_feature(outline), name=name, style=style).add_to(m)
 
 
 def _facility_names(facilities: gpd.GeoDataFrame) -> dict[str, str]:
@@ -679,6 +667,40 @@ def _bounds(*frames: gpd.GeoDataFrame | None) -> list[float]:
                 return [float(x) for x in b]
     msg = "Nothing to map: the cells, boundary and facilities have no geometry; check the input files."
     raise ValueError(msg)
+
+
+def _start_map(
+    cells: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    boundary: gpd.GeoDataFrame | None,
+    *,
+    tiles_url: str | None,
+    tiles_attribution: str | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, folium.Map]:
+    """*cells* and *facilities* in WGS-84 and an empty map fitted to them and the *boundary*."""
+    cells = _to_wgs84(cells)
+    facilities = _to_wgs84(facilities)
+    bounds = _bounds(boundary, cells, facilities)
+    return cells, facilities, base_map(bounds, tiles_url=tiles_url, tiles_attribution=tiles_attribution)
+
+
+def _add_context(
+    m: folium.Map,
+    document: Mapping[str, Any],
+    facilities: gpd.GeoDataFrame,
+    *,
+    boundary: gpd.GeoDataFrame | None,
+    towns: gpd.GeoDataFrame | None,
+    kinds: Iterable[str] | None,
+    population_modelled: bool | None,
+) -> list[dict[str, Any]]:
+    """Towns, county outline, facility layers, layer control and banner; returns the unlocated facilities."""
+    add_towns(m, towns, document.get("towns", []))
+    add_outline(m, boundary, name="县界 County boundary")
+    unlocated = add_facility_layers(m, facilities, kinds=kinds)
+    folium.LayerControl(collapsed=False).add_to(m)
+    add_banner(m, caveats(document, population_modelled=population_modelled))
+    return unlocated
 
 
 # --- the maps ------------------------------------------------------------------------------------------
@@ -723,42 +745,41 @@ def coverage_map(
     folium.Map
     """
     minutes = settings.SERVICE_CIRCLE_MINUTES if minutes is None else float(minutes)
-    cells = _to_wgs84(cells)
-    facilities = _to_wgs84(facilities)
-    m = base_map(
-        _bounds(boundary, cells, facilities), tiles_url=tiles_url, tiles_attribution=tiles_attribution
+    cells, facilities, m = _start_map(
+        cells, facilities, boundary, tiles_url=tiles_url, tiles_attribution=tiles_attribution
     )
     _cell_layer(
         cells,
         minutes_column="minutes_any",
         threshold_minutes=minutes,
         name="人口网格：到最近机构时间 Population cells: minutes to nearest facility",
-        town_names=_short_names(towns, "town_code"),
-        facility_names=_short_names(facilities, "id"),
+        towns=towns,
+        facilities=facilities,
         extra_fields=[
             ("minutes_township", "twp", "到卫生院及以上 To township+"),
             ("minutes_hospital", "hosp", "到医院 To hospital"),
         ],
     ).add_to(m)
     covered = cells["covered_15min"] if "covered_15min" in cells else cells["minutes_any"] <= minutes
-    outline = _covered_outline(
-        cells, covered, name=f"{minutes:g}分钟服务圈边界 {minutes:g}-minute circle outline"
+    _add_covered_outline(
+        m, cells, covered, name=f"{minutes:g}分钟服务圈边界 {minutes:g}-minute circle outline"
     )
-    if outline is not None:
-        outline.add_to(m)
-    uncovered = _region_layer(
+    _add_region(
+        m,
         cells[~covered.to_numpy(dtype=bool)],
         name=f"未覆盖（>{minutes:g}分钟）Not covered (> {minutes:g} min)",
         colour="#b2182b",
         fill_opacity=0.25,
     )
-    if uncovered is not None:
-        uncovered.add_to(m)
-    add_towns(m, towns, document.get("towns", []))
-    add_outline(m, boundary, name="县界 County boundary")
-    unlocated = add_facility_layers(m, facilities)
-    folium.LayerControl(collapsed=False).add_to(m)
-    add_banner(m, caveats(document, population_modelled=population_modelled))
+    unlocated = _add_context(
+        m,
+        document,
+        facilities,
+        boundary=boundary,
+        towns=towns,
+        kinds=None,
+        population_modelled=population_modelled,
+    )
     scenario = document.get("scenario") or {}
     mode = scenario.get("profile") if isinstance(scenario, Mapping) else None
     panel = [
@@ -766,8 +787,7 @@ def coverage_map(
         f"<div>出行方式 Mode: <b>{_esc(mode or settings.SERVICE_CIRCLE_PROFILE)}</b>; "
         f"路网 Network: {_esc(document.get('network_source'))}</div>",
         _time_legend(minutes, "到最近机构时间 Minutes to nearest facility"),
-        '<div><span class="hc-swatch" style="border:2px solid #08306b"></span>'
-        f"{minutes:g}分钟边界 outline</div>",
+        _swatch("border:2px solid #08306b", f"{minutes:g}分钟边界 outline"),
         standards_html(document, ids=["service_circle_15min"]),
         unlocated_html(unlocated),
         towns_html(document.get("towns", [])),
@@ -824,12 +844,10 @@ def ems_map(
     response_minutes = settings.EMS_RESPONSE_MINUTES if response_minutes is None else float(response_minutes)
     dispatch_minutes = settings.EMS_DISPATCH_MINUTES if dispatch_minutes is None else float(dispatch_minutes)
     worst_count = WORST_CELLS_SHOWN if worst_count is None else int(worst_count)
-    cells = _to_wgs84(cells)
-    facilities = _to_wgs84(facilities)
-    ems = facilities[facilities["kind"].isin(EMS_KINDS)]
-    m = base_map(
-        _bounds(boundary, cells, facilities), tiles_url=tiles_url, tiles_attribution=tiles_attribution
+    cells, facilities, m = _start_map(
+        cells, facilities, boundary, tiles_url=tiles_url, tiles_attribution=tiles_attribution
     )
+    ems = facilities[facilities["kind"].isin(EMS_KINDS)]
     names = _facility_names(facilities)
     cells_for_layer = cells.assign(nearest_facility_id=cells.get("nearest_ems_id"))
     _cell_layer(
@@ -837,8 +855,8 @@ def ems_map(
         minutes_column="ems_response_minutes",
         threshold_minutes=response_minutes,
         name="人口网格：急救响应时间 Population cells: EMS response minutes",
-        town_names=_short_names(towns, "town_code"),
-        facility_names=_short_names(facilities, "id"),
+        towns=towns,
+        facilities=facilities,
     ).add_to(m)
     if bands is not None and len(bands):
         bands = _to_wgs84(bands)
@@ -849,9 +867,7 @@ def ems_map(
             }
             for r in bands.to_dict("records")
         ]
-        data = _feature_collection(
-            gpd.GeoDataFrame(geometry=bands.geometry.simplify(DISPLAY_SIMPLIFY_DEG), crs=bands.crs), props
-        )
+        data = _feature_collection(_simplified(bands), props)
         folium.GeoJson(
             data,
             name=f"{response_minutes:g}分钟急救响应圈 {response_minutes:g}-minute response bands",
@@ -868,16 +884,18 @@ def ems_map(
     response = pd.to_numeric(cells["ems_response_minutes"], errors="coerce").fillna(np.inf)
     worst_index = np.argsort(-response.to_numpy(), kind="stable")[:worst_count]
     worst = cells.iloc[worst_index]
-    worst_layer = _uncovered_layer(
-        worst, name=f"服务最差的{len(worst)}个网格 {len(worst)} worst-served cells", colour="#000000"
+    _add_marked_cells(
+        m, worst, name=f"服务最差的{len(worst)}个网格 {len(worst)} worst-served cells", colour="#000000"
     )
-    if worst_layer is not None:
-        worst_layer.add_to(m)
-    add_towns(m, towns, document.get("towns", []))
-    add_outline(m, boundary, name="县界 County boundary")
-    unlocated = add_facility_layers(m, ems, kinds=EMS_KINDS)
-    folium.LayerControl(collapsed=False).add_to(m)
-    add_banner(m, caveats(document, population_modelled=population_modelled))
+    unlocated = _add_context(
+        m,
+        document,
+        ems,
+        boundary=boundary,
+        towns=towns,
+        kinds=EMS_KINDS,
+        population_modelled=population_modelled,
+    )
     town_names = _town_names(towns)
     worst_rows = "".join(
         f"<tr><td>{html.escape(town_names.get(str(r.get('town_code')), str(r.get('town_code'))))}</td>"
@@ -933,9 +951,7 @@ def to_html(m: folium.Map, *, asset_base_url: str | None = None) -> str:
             if isinstance(element, JSCSSMixin):
                 element.default_js = local(element.default_js)
                 element.default_css = local(element.default_css)
-    root = m.get_root()
-    assert isinstance(root, Figure)
-    return root.render()
+    return _figure(m).render()
 
 
 __all__ = [
@@ -1018,10 +1034,9 @@ def siting_map(
         msg = "siting_map needs the cell_rank of every cell; run recommend_sites(include_cells=True)"
         raise ValueError(msg)
     kind = str(document.get("kind", ""))
-    cells = _to_wgs84(cells)
-    facilities = _to_wgs84(facilities)
-    bounds = _bounds(boundary, cells, facilities)
-    m = base_map(bounds, tiles_url=tiles_url, tiles_attribution=tiles_attribution)
+    cells, facilities, m = _start_map(
+        cells, facilities, boundary, tiles_url=tiles_url, tiles_attribution=tiles_attribution
+    )
     town_names = _town_names(towns)
     threshold = document.get("threshold_minutes")
 
@@ -1038,12 +1053,7 @@ def siting_map(
     folium.GeoJson(
         data,
         name="人口网格：覆盖情况 Population cells: coverage",
-        style_function=lambda f: {
-            "fillColor": f["properties"]["colour"],
-            "color": f["properties"]["colour"],
-            "weight": 0.3,
-            "fillOpacity": 0.55,
-        },
+        style_function=lambda f: _cell_style(f["properties"]["colour"]),
         tooltip=folium.GeoJsonTooltip(
             fields=["state", "population"], aliases=["覆盖 Coverage", "人口 People"]
         ),
@@ -1068,12 +1078,7 @@ def siting_map(
         )
         folium.Marker(
             location=[float(site["lat"]), float(site["lon"])],
-            icon=folium.DivIcon(
-                html=f'<div class="hc-marker" style="background:{SITING_MARKER_COLOUR}">{rank}</div>',
-                icon_size=(20, 20),
-                icon_anchor=(10, 10),
-                class_name="hc-icon",
-            ),
+            icon=_marker_icon("hc-marker", SITING_MARKER_COLOUR, rank),
             popup=folium.Popup(popup, max_width=280),
             tooltip=f"#{rank}",
         ).add_to(group)
@@ -1088,7 +1093,7 @@ def siting_map(
     baseline = float(document.get("baseline_coverage") or 0.0)
     final = float(document.get("coverage") or baseline)
     swatches = "".join(
-        f'<div><span class="hc-swatch" style="background:{SITING_COLOURS[key]}"></span>{label}</div>'
+        _swatch(f"background:{SITING_COLOURS[key]}", label)
         for key, label in (
             ("existing", "现有站点覆盖 Covered by existing sites"),
             ("new", "新站点新增覆盖 Added by new sites"),

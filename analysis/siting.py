@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
@@ -53,8 +54,26 @@ Kind = Literal["ems", "facility", "aed"]
 ModelName = Literal["mclp", "lscp", "pmedian"]
 CandidateFilter = Literal["all", "populated", "uncovered"]
 
-KINDS: tuple[str, ...] = ("ems", "facility", "aed")
-MODELS: tuple[str, ...] = ("mclp", "lscp", "pmedian")
+
+class SiteKind(StrEnum):
+    """What is being sited."""
+
+    ems = "ems"
+    facility = "facility"
+    aed = "aed"
+
+
+class SiteModel(StrEnum):
+    """Location model."""
+
+    mclp = "mclp"
+    lscp = "lscp"
+    pmedian = "pmedian"
+
+
+#: Values of :class:`SiteKind` and :class:`SiteModel`, for messages and schemas.
+KINDS: tuple[str, ...] = tuple(kind.value for kind in SiteKind)
+MODELS: tuple[str, ...] = tuple(model.value for model in SiteModel)
 CANDIDATE_FILTERS: tuple[str, ...] = ("all", "populated", "uncovered")
 
 #: Facility kinds that count as an existing site of each use case.
@@ -112,7 +131,6 @@ def _solve_milp(
     maximize: bool,
     time_limit_s: float | None,
     start: np.ndarray | None = None,
-    options: dict[str, Any] | None = None,
     what: str,
 ) -> _MilpResult:
     """Solve ``opt objective·x  s.t. row_lower <= A x <= row_upper, bounds, integrality`` with HiGHS."""
@@ -148,8 +166,6 @@ def _solve_milp(
         msg = f"time_limit_s must be positive, got {limit}; pass e.g. time_limit_s=60"
         raise ParameterError(msg)
     h.setOptionValue("time_limit", float(limit))
-    for key, value in (options or {}).items():
-        h.setOptionValue(key, value)
     h.passModel(lp)
     if start is not None:
         solution = highspy.HighsSolution()
@@ -274,14 +290,30 @@ def _greedy_pmedian(cost: np.ndarray, weights: np.ndarray, base: np.ndarray, *, 
     unreached = 2.0 * float(cost[finite].max()) + 1.0 if finite.any() else 1.0
     current = np.where(np.isfinite(base), base, unreached)
     chosen: list[int] = []
-    finite_cost = cost
     for _ in range(min(p, cost.shape[1])):
-        saving = (weights[:, None] * np.maximum(current[:, None] - finite_cost, 0.0)).sum(axis=0)
+        saving = (weights[:, None] * np.maximum(current[:, None] - cost, 0.0)).sum(axis=0)
         saving[chosen] = -1.0
         best = int(np.argmax(saving))
         chosen.append(best)
-        current = np.minimum(current, finite_cost[:, best])
+        current = np.minimum(current, cost[:, best])
     return np.asarray(chosen, dtype=np.int64)
+
+
+def _linked_rows(
+    cov: sp.csr_matrix, last_row: np.ndarray, *, lower: float, upper: float
+) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray]:
+    """Rows ``y_i - sum_{j in N_i} x_j <= 0`` for each demand row of *cov*, then one bounded row.
+
+    Columns are the candidate sites ``x`` then one ``y`` per row of *cov*; the last row is
+    ``lower <= last_row · (x, y) <= upper``. Returns the matrix and the row bounds.
+    """
+    n_y = cov.shape[0]
+    matrix = sp.vstack(
+        [sp.hstack([-cov, sp.identity(n_y, format="csr")]), sp.csr_matrix(last_row[None, :])], format="csc"
+    )
+    row_lower = np.concatenate([np.full(n_y, -np.inf), [lower]])
+    row_upper = np.concatenate([np.zeros(n_y), [upper]])
+    return matrix, row_lower, row_upper
 
 
 def _as_index_array(existing: Sequence[int] | np.ndarray | None, n_sites: int) -> np.ndarray:
@@ -376,12 +408,47 @@ class _LocationModel:
         self.selected = order
         self.added_population = gains
 
-    def _finish(self, result: _MilpResult, chosen: np.ndarray) -> None:
-        self._rank(chosen)
+    def _candidate_coverage(self) -> tuple[sp.csc_matrix, np.ndarray]:
+        """Demand × candidate coverage, and which demand points some candidate covers."""
+        sub = self.coverage[:, self.candidates]
+        return sub, np.asarray(sub.sum(axis=1)).ravel() > 0
+
+    def _solve_sites(
+        self,
+        *,
+        objective: np.ndarray,
+        matrix: sp.csc_matrix,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        maximize: bool,
+        time_limit_s: float | None,
+        start: np.ndarray | None = None,
+        what: str,
+    ) -> _MilpResult:
+        """Solve a model whose columns are the candidates' binaries then continuous ones, all in [0, 1].
+
+        Ranks the candidates the solution opens and records the solver's status, gap and time.
+        """
+        n_x, n_col = self.candidates.size, objective.size
+        result = _solve_milp(
+            objective=objective,
+            matrix=matrix,
+            row_lower=row_lower,
+            row_upper=row_upper,
+            col_lower=np.zeros(n_col),
+            col_upper=np.ones(n_col),
+            integer=np.arange(n_col) < n_x,
+            maximize=maximize,
+            time_limit_s=time_limit_s,
+            start=start,
+            what=what,
+        )
+        self._rank(self.candidates[result.x[:n_x] > _OPEN_TOLERANCE])
         self.gap = result.gap
         self.status = result.status
         self.time_limited = result.time_limited
         self.solve_seconds = result.seconds
+        return result
 
     def _finish_from(self, other: _LocationModel) -> None:
         self.gap = other.gap
@@ -420,6 +487,45 @@ class _LocationModel:
                 "cumulative_coverage": cumulative / total if total > 0 else np.zeros_like(cumulative),
             }
         )
+
+    @classmethod
+    def from_cost_matrix(
+        cls,
+        cost: np.ndarray,
+        weights: np.ndarray,
+        *,
+        threshold: float,
+        existing: Sequence[int] | np.ndarray | None = None,
+        **options: Any,
+    ) -> Self:
+        """Build the model from a demand × site cost matrix.
+
+        Parameters
+        ----------
+        cost
+            Travel cost from each site to each demand point, shape (n_demand, n_sites); ``inf``
+            where unreachable. Existing and candidate sites share the columns.
+        weights
+            Population of each demand point.
+        threshold
+            Largest cost that counts as covered (same units as *cost*); for p-median only used
+            to report coverage and rank the chosen sites.
+        existing
+            Column indices (or a boolean mask) of existing sites, forced open; none when None.
+        **options
+            Model options: ``p`` (MCLP, p-median), ``share`` (LSCP), ``unserved_cost`` (p-median).
+
+        Returns
+        -------
+        MaximalCovering | SetCovering | PMedian
+
+        Raises
+        ------
+        ParameterError
+            If shapes disagree, ``p`` < 1 or exceeds the number of candidate columns, or *share*
+            is outside (0, 1].
+        """
+        return cls(cost, weights, threshold=threshold, existing=existing, **options)
 
     @classmethod
     def from_geodataframe(
@@ -545,6 +651,13 @@ class MaximalCovering(_LocationModel):
 
         max  sum_i w_i y_i
         s.t. y_i <= sum_{j in N_i} x_j,   sum_j x_j = p,   x_j in {0, 1},   0 <= y_i <= 1
+
+    Parameters
+    ----------
+    cost, weights, threshold, existing
+        As in :meth:`from_cost_matrix`.
+    p
+        Number of new sites to open.
     """
 
     name: ClassVar[str] = "mclp"
@@ -560,43 +673,6 @@ class MaximalCovering(_LocationModel):
     ) -> None:
         super().__init__(cost, weights, threshold=threshold, existing=existing)
         self.p = self._check_p(p)
-
-    @classmethod
-    def from_cost_matrix(
-        cls,
-        cost: np.ndarray,
-        weights: np.ndarray,
-        *,
-        threshold: float,
-        p: int,
-        existing: Sequence[int] | np.ndarray | None = None,
-    ) -> Self:
-        """Build the model from a demand × site cost matrix.
-
-        Parameters
-        ----------
-        cost
-            Travel cost from each site to each demand point, shape (n_demand, n_sites); ``inf``
-            where unreachable. Existing and candidate sites share the columns.
-        weights
-            Population of each demand point.
-        threshold
-            Largest cost that counts as covered (same units as *cost*).
-        p
-            Number of new sites to open.
-        existing
-            Column indices (or a boolean mask) of existing sites, forced open; none when None.
-
-        Returns
-        -------
-        MaximalCovering
-
-        Raises
-        ------
-        ParameterError
-            If shapes disagree, ``p`` < 1 or ``p`` exceeds the number of candidate columns.
-        """
-        return cls(cost, weights, threshold=threshold, p=p, existing=existing)
 
     def solve(self, *, time_limit_s: float | None = None) -> Self:
         """Solve with HiGHS, then rank the chosen sites by marginal population added.
@@ -618,21 +694,14 @@ class MaximalCovering(_LocationModel):
             If HiGHS finds no feasible solution in time.
         """
         cand = self.candidates
-        sub = self.coverage[:, cand]  # demand × candidate
-        reachable = np.asarray(sub.sum(axis=1)).ravel() > 0
+        sub, reachable = self._candidate_coverage()  # demand × candidate
         active = np.flatnonzero(reachable & ~self.baseline_covered & (self.weights > 0))
         n_x, n_y = cand.size, active.size
         # rows 0..n_y-1: y_i - sum x_j <= 0 ; row n_y: sum x_j = p
         cov = sp.csr_matrix(sub[active, :], dtype=np.float64)
-        a = sp.vstack(
-            [
-                sp.hstack([-cov, sp.identity(n_y, format="csr")]),
-                sp.hstack([sp.csr_matrix(np.ones((1, n_x))), sp.csr_matrix((1, n_y))]),
-            ],
-            format="csc",
+        a, row_lower, row_upper = _linked_rows(
+            cov, np.concatenate([np.ones(n_x), np.zeros(n_y)]), lower=self.p, upper=self.p
         )
-        row_lower = np.concatenate([np.full(n_y, -np.inf), [self.p]])
-        row_upper = np.concatenate([np.zeros(n_y), [self.p]])
         objective = np.concatenate([np.zeros(n_x), self.weights[active]])
         # greedy warm start: a good incumbent helps when the time limit bites
         greedy_sites, _ = greedy_maximal_covering(
@@ -640,21 +709,16 @@ class MaximalCovering(_LocationModel):
         )
         x0 = np.isin(cand, greedy_sites).astype(np.float64)
         y0 = np.minimum(np.asarray(cov @ x0).ravel(), 1.0)
-        result = _solve_milp(
+        result = self._solve_sites(
             objective=objective,
             matrix=a,
             row_lower=row_lower,
             row_upper=row_upper,
-            col_lower=np.zeros(n_x + n_y),
-            col_upper=np.ones(n_x + n_y),
-            integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_y, dtype=bool)]),
             maximize=True,
             time_limit_s=time_limit_s,
             start=np.concatenate([x0, y0]),
             what="maximal covering",
         )
-        chosen = cand[result.x[:n_x] > _OPEN_TOLERANCE]
-        self._finish(result, chosen)
         self.objective = self.baseline_population + result.objective
         logger.info(
             "MCLP: %d new sites from %d candidates over %d demand points, %.0f people covered "
@@ -685,6 +749,13 @@ class SetCovering(_LocationModel):
     With ``share < 1`` (partial covering)::
 
         min  sum_j x_j   s.t.  y_i <= sum_{j in N_i} x_j,   sum_i w_i y_i >= share * W - baseline
+
+    Parameters
+    ----------
+    cost, weights, threshold, existing
+        As in :meth:`from_cost_matrix`.
+    share
+        Target share of the total population to cover, in (0, 1].
     """
 
     name: ClassVar[str] = "lscp"
@@ -704,42 +775,6 @@ class SetCovering(_LocationModel):
             raise ParameterError(msg)
         self.share = float(share)
         self.p = 0
-
-    @classmethod
-    def from_cost_matrix(
-        cls,
-        cost: np.ndarray,
-        weights: np.ndarray,
-        *,
-        threshold: float,
-        share: float = 1.0,
-        existing: Sequence[int] | np.ndarray | None = None,
-    ) -> Self:
-        """Build the model from a demand × site cost matrix.
-
-        Parameters
-        ----------
-        cost
-            Travel cost, shape (n_demand, n_sites); ``inf`` where unreachable.
-        weights
-            Population of each demand point.
-        threshold
-            Largest cost that counts as covered.
-        share
-            Target share of the total population to cover, in (0, 1].
-        existing
-            Column indices (or a boolean mask) of existing sites, forced open.
-
-        Returns
-        -------
-        SetCovering
-
-        Raises
-        ------
-        ParameterError
-            If shapes disagree or *share* is outside (0, 1].
-        """
-        return cls(cost, weights, threshold=threshold, share=share, existing=existing)
 
     def solve(self, *, time_limit_s: float | None = None) -> Self:
         """Solve with HiGHS, then rank the chosen sites by marginal population added.
@@ -761,8 +796,7 @@ class SetCovering(_LocationModel):
             gives the population out of reach), or HiGHS finds no solution in time.
         """
         cand = self.candidates
-        sub = self.coverage[:, cand]
-        reachable = np.asarray(sub.sum(axis=1)).ravel() > 0
+        sub, reachable = self._candidate_coverage()
         open_demand = ~self.baseline_covered & (self.weights > 0)
         unreachable = open_demand & ~reachable
         out_of_reach = float(self.weights[unreachable].sum())
@@ -793,39 +827,28 @@ class SetCovering(_LocationModel):
             row_lower = np.ones(active.size)
             row_upper = np.full(active.size, np.inf)
             objective = np.ones(n_x)
-            integer = np.ones(n_x, dtype=bool)
-            n_y = 0
         else:
             active = np.flatnonzero(open_demand & reachable)
             n_y = active.size
             cov = sp.csr_matrix(sub[active, :], dtype=np.float64)
-            a = sp.vstack(
-                [
-                    sp.hstack([-cov, sp.identity(n_y, format="csr")]),
-                    sp.hstack([sp.csr_matrix((1, n_x)), sp.csr_matrix(self.weights[active][None, :])]),
-                ],
-                format="csc",
-            )
             # a hair of slack so that rounding in the weights never makes an exact target infeasible
-            row_lower = np.concatenate([np.full(n_y, -np.inf), [need * (1 - 1e-9)]])
-            row_upper = np.concatenate([np.zeros(n_y), [np.inf]])
+            a, row_lower, row_upper = _linked_rows(
+                cov,
+                np.concatenate([np.zeros(n_x), self.weights[active]]),
+                lower=need * (1 - 1e-9),
+                upper=np.inf,
+            )
             objective = np.concatenate([np.ones(n_x), np.zeros(n_y)])
-            integer = np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_y, dtype=bool)])
-        result = _solve_milp(
+        result = self._solve_sites(
             objective=objective,
             matrix=a,
             row_lower=row_lower,
             row_upper=row_upper,
-            col_lower=np.zeros(n_x + n_y),
-            col_upper=np.ones(n_x + n_y),
-            integer=integer,
             maximize=False,
             time_limit_s=time_limit_s,
             what="set covering",
         )
-        chosen = cand[result.x[:n_x] > _OPEN_TOLERANCE]
-        self._finish(result, chosen)
-        self.p = int(chosen.size)
+        self.p = int(self.selected.size)
         self.objective = result.objective
         logger.info(
             "LSCP: %d new sites reach %.1f%% coverage (target %.1f%%), gap %.3g, %.2f s",
@@ -852,6 +875,16 @@ class PMedian(_LocationModel):
 
     where ``b_i`` is the cost to the nearest existing site (or ``unserved_cost``).
     ``threshold`` is used only to report coverage and rank the chosen sites.
+
+    Parameters
+    ----------
+    cost, weights, threshold, existing
+        As in :meth:`from_cost_matrix`.
+    p
+        Number of new sites to open.
+    unserved_cost
+        Cost charged to a demand point that no open site reaches (e.g. the cut-off of the
+        travel matrix). When None, every populated demand point must be reachable.
     """
 
     name: ClassVar[str] = "pmedian"
@@ -876,41 +909,6 @@ class PMedian(_LocationModel):
         self.mean_cost = float("nan")
         #: Population-weighted mean cost with the existing sites only.
         self.baseline_mean_cost = float("nan")
-
-    @classmethod
-    def from_cost_matrix(
-        cls,
-        cost: np.ndarray,
-        weights: np.ndarray,
-        *,
-        threshold: float,
-        p: int,
-        existing: Sequence[int] | np.ndarray | None = None,
-        unserved_cost: float | None = None,
-    ) -> Self:
-        """Build the model from a demand × site cost matrix.
-
-        Parameters
-        ----------
-        cost
-            Travel cost, shape (n_demand, n_sites); ``inf`` where unreachable.
-        weights
-            Population of each demand point.
-        threshold
-            Cost that counts as covered, for the ranked coverage table.
-        p
-            Number of new sites to open.
-        existing
-            Column indices (or a boolean mask) of existing sites, forced open.
-        unserved_cost
-            Cost charged to a demand point that no open site reaches (e.g. the cut-off of the
-            travel matrix). When None, every populated demand point must be reachable.
-
-        Returns
-        -------
-        PMedian
-        """
-        return cls(cost, weights, threshold=threshold, p=p, existing=existing, unserved_cost=unserved_cost)
 
     def solve(self, *, time_limit_s: float | None = None) -> Self:
         """Solve with HiGHS, then rank the chosen sites by marginal population covered.
@@ -991,28 +989,21 @@ class PMedian(_LocationModel):
         z0 = np.zeros(n_z)
         z0[chosen_pair[chosen_pair >= 0]] = 1.0
         u0 = (chosen_pair[u_demand] < 0).astype(np.float64)
-        result = _solve_milp(
+        result = self._solve_sites(
             objective=objective,
             matrix=a,
             row_lower=row_lower,
             row_upper=row_upper,
-            col_lower=np.zeros(n_x + n_z + n_u),
-            col_upper=np.ones(n_x + n_z + n_u),
-            integer=np.concatenate([np.ones(n_x, dtype=bool), np.zeros(n_z + n_u, dtype=bool)]),
             maximize=False,
             time_limit_s=time_limit_s,
             start=np.concatenate([x0, z0, u0]),
             what="p-median",
         )
-        chosen = cand[result.x[:n_x] > _OPEN_TOLERANCE]
-        self._finish(result, chosen)
         self.objective = result.objective
         total_w = float(w[populated].sum())
         self.mean_cost = result.objective / total_w if total_w > 0 else 0.0
         baseline_total = float((w[has_base] * base[has_base]).sum())
-        self.baseline_mean_cost = (
-            baseline_total / total_w if total_w > 0 and not stuck.any() else float("nan")
-        )
+        self.baseline_mean_cost = baseline_total / total_w if total_w > 0 else float("nan")
         if (populated & ~np.isfinite(base)).any():
             self.baseline_mean_cost = float("inf")
         logger.info(
@@ -1160,7 +1151,6 @@ def load_candidates(path: str | Path) -> gpd.GeoDataFrame:
         If the file is missing, unreadable, has no coordinates or holds non-point geometries.
     """
     import geopandas as gpd
-    import pandas as pd
 
     from analysis.datasets import LONLAT_COLUMNS
 

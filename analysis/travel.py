@@ -184,8 +184,8 @@ class _CheckedTravel(Generic[_Prepared]):
     """The documented :class:`TravelModel` methods and their argument checks.
 
     Subclasses prepare each profile in :meth:`_profile` (which rejects unknown profiles) and
-    compute in the hooks :meth:`_nearest_minutes`, :meth:`_nearest_metres` and
-    :meth:`_matrix_minutes`, which get checked (n, 2) arrays and numeric cutoffs.
+    compute in the hooks :meth:`_nearest` and :meth:`_matrix_minutes`, which get checked
+    (n, 2) arrays and numeric cutoffs.
     """
 
     crs: str
@@ -194,20 +194,18 @@ class _CheckedTravel(Generic[_Prepared]):
     def _profile(self, profile: str) -> _Prepared:
         raise NotImplementedError
 
-    def _nearest_minutes(
+    def _nearest(
         self,
         prepared: _Prepared,
         profile: str,
         sources: np.ndarray,
         targets: np.ndarray,
+        *,
+        unit: Literal["minutes", "metres"],
         direction: Direction,
-        cutoff_minutes: float,
+        cutoff: float,
     ) -> NearestResult:
-        raise NotImplementedError
-
-    def _nearest_metres(
-        self, prepared: _Prepared, profile: str, sources: np.ndarray, targets: np.ndarray, cutoff_m: float
-    ) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest source of each target by time or distance; ``minutes`` holds values in *unit*."""
         raise NotImplementedError
 
     def _matrix_minutes(
@@ -258,12 +256,12 @@ class _CheckedTravel(Generic[_Prepared]):
         SnapError
             If a point is farther than ``settings.MAX_SNAP_DISTANCE_M`` from the network.
         """
-        _check_direction(direction)
-        prepared = self._profile(profile)
-        cutoff = _check_cutoff(cutoff_minutes, "cutoff_minutes")
-        sources = _as_xy(sources_xy, "sources_xy")
-        targets = _as_xy(targets_xy, "targets_xy")
-        return self._nearest_minutes(prepared, profile, sources, targets, direction, cutoff)
+        prepared, sources, targets, cutoff = self._checked(
+            sources_xy, targets_xy, profile, direction, cutoff_minutes, "cutoff_minutes"
+        )
+        return self._nearest(
+            prepared, profile, sources, targets, unit="minutes", direction=direction, cutoff=cutoff
+        )
 
     def nearest_distance_m(
         self,
@@ -293,11 +291,13 @@ class _CheckedTravel(Generic[_Prepared]):
         tuple of numpy.ndarray
             ``(distance_m, source_index)``.
         """
-        prepared = self._profile(profile)
-        cutoff = _check_cutoff(cutoff_m, "cutoff_m")
-        sources = _as_xy(sources_xy, "sources_xy")
-        targets = _as_xy(targets_xy, "targets_xy")
-        return self._nearest_metres(prepared, profile, sources, targets, cutoff)
+        prepared, sources, targets, cutoff = self._checked(
+            sources_xy, targets_xy, profile, "from_sources", cutoff_m, "cutoff_m"
+        )
+        res = self._nearest(
+            prepared, profile, sources, targets, unit="metres", direction="from_sources", cutoff=cutoff
+        )
+        return res.minutes, res.source_index
 
     def matrix(
         self,
@@ -332,12 +332,25 @@ class _CheckedTravel(Generic[_Prepared]):
         SnapError
             If a point is farther than ``settings.MAX_SNAP_DISTANCE_M`` from the network.
         """
+        prepared, sources, targets, cutoff = self._checked(
+            sources_xy, targets_xy, profile, direction, cutoff_minutes, "cutoff_minutes"
+        )
+        return self._matrix_minutes(prepared, profile, sources, targets, direction, cutoff)
+
+    def _checked(
+        self,
+        sources_xy: np.ndarray,
+        targets_xy: np.ndarray,
+        profile: str,
+        direction: Direction,
+        cutoff: float | None,
+        cutoff_name: str,
+    ) -> tuple[_Prepared, np.ndarray, np.ndarray, float]:
+        """Checked (prepared profile, sources, targets, cutoff), checking direction first."""
         _check_direction(direction)
         prepared = self._profile(profile)
-        cutoff = _check_cutoff(cutoff_minutes, "cutoff_minutes")
-        sources = _as_xy(sources_xy, "sources_xy")
-        targets = _as_xy(targets_xy, "targets_xy")
-        return self._matrix_minutes(prepared, profile, sources, targets, direction, cutoff)
+        limit = _check_cutoff(cutoff, cutoff_name)
+        return prepared, _as_xy(sources_xy, "sources_xy"), _as_xy(targets_xy, "targets_xy"), limit
 
     def _isochrone_args(
         self,
@@ -396,33 +409,24 @@ class StraightLineTravel(_CheckedTravel[float]):
         idx = np.where(np.isfinite(dist), idx, -1).astype(np.int64)
         return dist.astype(np.float64), idx
 
-    def _nearest_scaled(
-        self, sources: np.ndarray, targets: np.ndarray, per_m: float, cutoff: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest source by straight-line metres × *per_m*; ``inf`` / -1 above *cutoff*."""
-        dist, idx = self._nearest_straight_m(sources, targets, cutoff / per_m)
-        value = dist * per_m
-        over = value > cutoff
-        value[over] = np.inf
-        idx[over] = -1
-        return value, idx
-
-    def _nearest_minutes(
+    def _nearest(
         self,
         prepared: float,
         profile: str,
         sources: np.ndarray,
         targets: np.ndarray,
+        *,
+        unit: Literal["minutes", "metres"],
         direction: Direction,
-        cutoff_minutes: float,
+        cutoff: float,
     ) -> NearestResult:
-        minutes, idx = self._nearest_scaled(sources, targets, prepared, cutoff_minutes)
-        return NearestResult(minutes, idx, np.zeros(len(targets)))
-
-    def _nearest_metres(
-        self, prepared: float, profile: str, sources: np.ndarray, targets: np.ndarray, cutoff_m: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        return self._nearest_scaled(sources, targets, settings.CIRCUITY_FACTOR, cutoff_m)
+        per_m = prepared if unit == "minutes" else settings.CIRCUITY_FACTOR
+        dist, idx = self._nearest_straight_m(sources, targets, cutoff / per_m)
+        value = dist * per_m
+        over = value > cutoff
+        value[over] = np.inf
+        idx[over] = -1
+        return NearestResult(value, idx, np.zeros(len(targets)))
 
     def _matrix_minutes(
         self,
@@ -489,6 +493,7 @@ class StraightLineTravel(_CheckedTravel[float]):
             crs=self.crs,
         )
         return gdf.to_crs(settings.GEOGRAPHIC_CRS)
+
 
 # --- network engine -------------------------------------------------------------------------
 
@@ -870,7 +875,9 @@ class NetworkTravel(_CheckedTravel[_ProfileGraph]):
         else:
             graph = pg.forward if direction == "from_sources" else pg.backward
         s_enter, s_exit = s_snap.costs(pg, metric)
-        s_cost = (s_enter if direction == "from_sources" else s_exit) + (s_snap.dist_m / access_speed_ms)[:, None]
+        s_cost = (s_enter if direction == "from_sources" else s_exit) + (s_snap.dist_m / access_speed_ms)[
+            :, None
+        ]
         return s_snap, graph, s_cost
 
     def _source_runs(
@@ -888,15 +895,25 @@ class NetworkTravel(_CheckedTravel[_ProfileGraph]):
 
     def _nearest(
         self,
-        pg: _ProfileGraph,
+        prepared: _ProfileGraph,
+        profile: str,
         sources: np.ndarray,
         targets: np.ndarray,
         *,
-        metric: Literal["seconds", "metres"],
+        unit: Literal["minutes", "metres"],
         direction: Direction,
         cutoff: float,
-        access_speed_ms: float,
     ) -> NearestResult:
+        """One multi-source run: source access leg + network cost + target access leg.
+
+        In minutes both legs are at ``settings.ACCESS_SPEED_KMH[profile]``; in metres they
+        count as their length.
+        """
+        pg = prepared
+        metric: Literal["seconds", "metres"] = "seconds" if unit == "minutes" else "metres"
+        access_speed_ms = settings.ACCESS_SPEED_KMH[profile] / 3.6 if unit == "minutes" else 1.0
+        per_unit = 60.0 if unit == "minutes" else 1.0
+        cutoff = cutoff * per_unit
         t_snap = self._snap(pg, targets, "targets_xy")
         if len(sources) == 0 or len(targets) == 0:
             return NearestResult(
@@ -914,50 +931,7 @@ class NetworkTravel(_CheckedTravel[_ProfileGraph]):
         over = ~(value <= cutoff)
         value[over] = np.inf
         idx[over] = -1
-        return NearestResult(value, idx, t_snap.dist_m)
-
-    def _nearest_minutes(
-        self,
-        prepared: _ProfileGraph,
-        profile: str,
-        sources: np.ndarray,
-        targets: np.ndarray,
-        direction: Direction,
-        cutoff_minutes: float,
-    ) -> NearestResult:
-        """One multi-source run: source access leg + network time + target access leg.
-
-        Both legs are at ``settings.ACCESS_SPEED_KMH[profile]``.
-        """
-        res = self._nearest(
-            prepared,
-            sources,
-            targets,
-            metric="seconds",
-            direction=direction,
-            cutoff=cutoff_minutes * 60.0,
-            access_speed_ms=settings.ACCESS_SPEED_KMH[profile] / 3.6,
-        )
-        return NearestResult(res.minutes / 60.0, res.source_index, res.snap_distance_m)
-
-    def _nearest_metres(
-        self,
-        prepared: _ProfileGraph,
-        profile: str,
-        sources: np.ndarray,
-        targets: np.ndarray,
-        cutoff_m: float,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        res = self._nearest(
-            prepared,
-            sources,
-            targets,
-            metric="metres",
-            direction="from_sources",
-            cutoff=cutoff_m,
-            access_speed_ms=1.0,
-        )
-        return res.minutes, res.source_index
+        return NearestResult(value / per_unit, idx, t_snap.dist_m)
 
     def node_minutes(
         self,

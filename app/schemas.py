@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from analysis.maps import KIND_STYLE
+
 # --- request vocabularies and limits --------------------------------------------------------------
 
 
@@ -36,17 +38,8 @@ class FacilityKind(StrEnum):
     village_clinic = "village_clinic"
 
 
-#: Bilingual label of each kind (Chinese first), used by the maps and the landing page.
-KIND_LABELS: dict[str, str] = {
-    "hospital": "医院 Hospital",
-    "township_centre": "乡镇卫生院 Township health centre",
-    "community_centre": "社区卫生服务中心 Community health centre",
-    "ems_centre": "120急救中心 EMS centre",
-    "ems_subcentre": "120急救分中心 EMS sub-centre",
-    "ems_station": "120急救站 EMS station",
-    "aed": "AED 自动体外除颤器 AED",
-    "village_clinic": "村卫生所 Village clinic",
-}
+#: Bilingual label of each kind (Chinese first), as drawn by the maps.
+KIND_LABELS: dict[str, str] = {kind: style[0] for kind, style in KIND_STYLE.items()}
 
 #: Shortest travel-time threshold accepted, minutes: below one minute nothing meaningful is reachable.
 MIN_MINUTES = 1.0
@@ -63,6 +56,14 @@ MAX_DISPATCH_MINUTES = 30.0
 # --- responses ----------------------------------------------------------------------------------------
 
 
+def _with_example(example: dict[str, Any], *, allow_extra: bool = False) -> ConfigDict:
+    """Model config that shows *example* in ``/docs``; *allow_extra* keeps fields the model does not name."""
+    config = ConfigDict(json_schema_extra={"examples": [example]})
+    if allow_extra:
+        config["extra"] = "allow"
+    return config
+
+
 class ParameterProblem(BaseModel):
     """One rejected request parameter."""
 
@@ -74,21 +75,17 @@ class ParameterProblem(BaseModel):
 class ErrorResponse(BaseModel):
     """Body of every 4xx answer: a message a planner can act on."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
+    model_config = _with_example(
+        {
+            "detail": "minutes: Input should be greater than or equal to 1 (got '-5'); "
+            "allowed: a number of minutes from 1 to 120",
+            "errors": [
                 {
-                    "detail": "minutes: Input should be greater than or equal to 1 (got '-5'); "
-                    "allowed: a number of minutes from 1 to 120",
-                    "errors": [
-                        {
-                            "parameter": "minutes",
-                            "message": "Input should be greater than or equal to 1 (got '-5')",
-                            "allowed": "a number of minutes from 1 to 120",
-                        }
-                    ],
+                    "parameter": "minutes",
+                    "message": "Input should be greater than or equal to 1 (got '-5')",
+                    "allowed": "a number of minutes from 1 to 120",
                 }
-            ]
+            ],
         }
     )
 
@@ -104,17 +101,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 class Health(BaseModel):
     """Liveness and what the service has loaded."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "status": "ok",
-                    "network_source": "straight-line estimate",
-                    "population_source": "modelled: census total spread over approximate town areas",
-                    "facilities": 120,
-                    "cells": 2900,
-                }
-            ]
+    model_config = _with_example(
+        {
+            "status": "ok",
+            "network_source": "straight-line estimate",
+            "population_source": "modelled: census total spread over approximate town areas",
+            "facilities": 120,
+            "cells": 2900,
         }
     )
 
@@ -128,22 +121,18 @@ class Health(BaseModel):
 class StandardInfo(BaseModel):
     """One target of the county plan or a national rule, as checked by the tool."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "ems_response_14min",
-                    "name_zh": "14分钟急救圈",
-                    "name_en": "14-minute emergency response circle",
-                    "target": 14,
-                    "unit": "minutes",
-                    "comparison": "<=",
-                    "source": "晋江市“十四五”卫生健康事业发展专项规划 三(一)3(2)",
-                    "settings": ["EMS_RESPONSE_MINUTES", "EMS_DISPATCH_MINUTES"],
-                }
-            ]
+    model_config = _with_example(
+        {
+            "id": "ems_response_14min",
+            "name_zh": "14分钟急救圈",
+            "name_en": "14-minute emergency response circle",
+            "target": 14,
+            "unit": "minutes",
+            "comparison": "<=",
+            "source": "晋江市“十四五”卫生健康事业发展专项规划 三(一)3(2)",
+            "settings": ["EMS_RESPONSE_MINUTES", "EMS_DISPATCH_MINUTES"],
         },
+        allow_extra=True,
     )
 
     id: str
@@ -170,31 +159,27 @@ class Feature(BaseModel):
 class FeatureCollection(BaseModel):
     """A GeoJSON FeatureCollection in WGS-84 (EPSG:4326, longitude first)."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
+    model_config = _with_example(
+        {
+            "type": "FeatureCollection",
+            "features": [
                 {
-                    "type": "FeatureCollection",
-                    "features": [
-                        {
-                            "type": "Feature",
-                            "id": "hosp-luoshang",
-                            "geometry": {"type": "Point", "coordinates": [118.58, 24.79]},
-                            "properties": {
-                                "id": "hosp-luoshang",
-                                "name_zh": "晋江市医院罗裳院区",
-                                "name_en": "Jinjiang Municipal Hospital, Luoshang campus",
-                                "kind": "hospital",
-                                "beds": 1200,
-                                "status": "open",
-                                "precision": "address",
-                            },
-                        }
-                    ],
+                    "type": "Feature",
+                    "id": "hosp-luoshang",
+                    "geometry": {"type": "Point", "coordinates": [118.58, 24.79]},
+                    "properties": {
+                        "id": "hosp-luoshang",
+                        "name_zh": "晋江市医院罗裳院区",
+                        "name_en": "Jinjiang Municipal Hospital, Luoshang campus",
+                        "kind": "hospital",
+                        "beds": 1200,
+                        "status": "open",
+                        "precision": "address",
+                    },
                 }
-            ]
+            ],
         },
+        allow_extra=True,
     )
 
     type: Literal["FeatureCollection"] = "FeatureCollection"
@@ -218,30 +203,26 @@ class StandardResult(BaseModel):
 class CoverageDocument(BaseModel):
     """The coverage report: the same document as ``healthcircle report --format json``."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
+    model_config = _with_example(
+        {
+            "network_source": "straight-line estimate",
+            "population_source": "modelled: census total spread over approximate town areas",
+            "assumptions": {"SERVICE_CIRCLE_PROFILE": "ebike", "SERVICE_CIRCLE_MINUTES": 15},
+            "standards": [
                 {
-                    "network_source": "straight-line estimate",
-                    "population_source": "modelled: census total spread over approximate town areas",
-                    "assumptions": {"SERVICE_CIRCLE_PROFILE": "ebike", "SERVICE_CIRCLE_MINUTES": 15},
-                    "standards": [
-                        {
-                            "id": "service_circle_15min",
-                            "name_zh": "15分钟医疗卫生服务圈",
-                            "name_en": "15-minute medical service circle",
-                            "target": None,
-                            "value": 0.93,
-                            "unit": "share of population",
-                            "passed": None,
-                        }
-                    ],
-                    "towns": [{"town_code": "350582001", "name_zh": "青阳街道", "name_en": "Qingyang"}],
-                    "scenario": {"profile": "ebike", "minutes": 15, "include_planned": False},
+                    "id": "service_circle_15min",
+                    "name_zh": "15分钟医疗卫生服务圈",
+                    "name_en": "15-minute medical service circle",
+                    "target": None,
+                    "value": 0.93,
+                    "unit": "share of population",
+                    "passed": None,
                 }
-            ]
+            ],
+            "towns": [{"town_code": "350582001", "name_zh": "青阳街道", "name_en": "Qingyang"}],
+            "scenario": {"profile": "ebike", "minutes": 15, "include_planned": False},
         },
+        allow_extra=True,
     )
 
     network_source: str

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from analysis import settings as defaults
 from analysis.datasets import FACILITY_KINDS, load_inputs
-from analysis.errors import DataError, ParameterError, SolverError
+from analysis.errors import DataError, NetworkError, ParameterError, SolverError
 from analysis.maps import KIND_STYLE, UNKNOWN_LOCATION_LABEL
 from analysis.standards import STANDARD_IDS
 from app.config import Settings
@@ -97,9 +97,11 @@ def test_state_is_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert calls == {"inputs": 1, "travel": 1}
 
 
-def test_missing_network_file_falls_back_to_straight_line(tmp_path: Any) -> None:
-    with TestClient(create_app(Settings(network_file=tmp_path / "absent.graphml.gz"))) as c:
-        assert c.get("/healthz").json()["network_source"] == defaults.STRAIGHT_LINE_SOURCE
+def test_missing_network_file_stops_the_server(tmp_path: Any) -> None:
+    # A configured road graph that is not there must not silently become a straight-line estimate.
+    app = create_app(Settings(network_file=tmp_path / "absent.graphml.gz"))
+    with pytest.raises(NetworkError, match="does not exist"), TestClient(app):
+        pass
 
 
 def test_static_leaflet_is_served(client: TestClient) -> None:

@@ -13,6 +13,7 @@ its road distance is 1.5 × the straight line, so every expected value below is 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Sequence
@@ -617,3 +618,34 @@ def test_runs_on_a_road_network_model() -> None:
     assert circle["value"] == pytest.approx(1.0)
     assert circle["by_mode"]["ebike"]["any"] == pytest.approx(400 / 600)  # 5 km at 15 km/h = 20 min
     assert doc["cells_left_out"]["cells"] == []
+
+
+def test_no_120_sites_means_no_ambulance_coverage() -> None:
+    rows = [r for r in base_facilities() if r["kind"] != "ems_station"]
+    run = run_coverage(make_inputs(rows), LineTravel())
+    ems = by_id(run.document)["ems_response_14min"]
+    assert ems["value"] == 0.0 and ems["passed"] is False
+    assert by_id(run.document)["ambulance_per_30k"]["note"].startswith("No 120 sites in the data")
+    assert run.cells["nearest_ems_id"].tolist() == [None] * 3
+    assert run.cells["ems_response_minutes"].isna().all()
+    assert by_id(run.document)["service_circle_15min"]["value"] == pytest.approx(400 / 600)
+
+
+def test_no_health_facilities_means_no_circle_coverage() -> None:
+    rows = [r for r in base_facilities() if r["kind"] == "ems_station"]
+    run = run_coverage(make_inputs(rows), LineTravel())
+    assert by_id(run.document)["service_circle_15min"]["value"] == 0.0
+    assert run.cells["nearest_facility_id"].tolist() == [None] * 3
+    assert run.cells["minutes_any"].isna().all()
+    assert run.cells["nearest_ems_id"].tolist() == ["ems1"] * 3
+
+
+def test_far_cell_without_population_is_listed_once() -> None:
+    inputs = make_inputs()
+    cells = inputs.population.cells.copy()
+    cells["population"] = [100.0, 200.0, np.nan]  # c3 is also beyond the snap limit
+    population = PopulationSurface(cells=cells, source="test cells on a line", modelled=True)
+    doc = run_coverage(dataclasses.replace(inputs, population=population), RoadLineTravel()).document
+    left = doc["cells_left_out"]["cells"]
+    assert [entry["cell_ids"] for entry in left] == [[3]]
+    assert left[0]["reason"].startswith("population missing") and left[0]["population"] is None

@@ -133,6 +133,11 @@ def test_caveats() -> None:
     assert maps.caveats({**SURVEYED, "banners": ["注意 note"]}) == ["注意 note"]
 
 
+def test_modelled_population_caveat_says_modelled_once() -> None:
+    # the population source already starts with "modelled:"; the banner must not repeat the word
+    assert maps.caveats(STRAIGHT)[1] == "人口分布为模型估算 Population is modelled: spread evenly"
+
+
 def test_standalone_html_keeps_cdn_links() -> None:
     m = maps.coverage_map(_facilities(), _cells(), {**SURVEYED, "standards": [], "towns": []})
     assert "cdn.jsdelivr.net/npm/leaflet" in maps.to_html(m)

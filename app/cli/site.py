@@ -10,23 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from analysis.errors import HealthcircleError, ParameterError
+from analysis.siting import SiteKind, SiteModel
 from app.cli.common import fail, resolve_network
-
-
-class SiteKind(StrEnum):
-    """Use cases of the siting command."""
-
-    ems = "ems"
-    facility = "facility"
-    aed = "aed"
-
-
-class SiteModel(StrEnum):
-    """Location models."""
-
-    mclp = "mclp"
-    lscp = "lscp"
-    pmedian = "pmedian"
 
 
 class SiteFormat(StrEnum):

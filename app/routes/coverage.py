@@ -112,29 +112,20 @@ _DESCRIPTION = (
 )
 
 
+# Decorators apply bottom-up: /api/coverage is registered first, then its short address.
+@router.get(
+    "/coverage",
+    response_model=CoverageDocument,
+    summary="Coverage report (JSON), short address",
+    description=_DESCRIPTION,
+    operation_id="coverage_short_coverage_get",
+)
 @router.get(
     "/api/coverage",
     response_model=CoverageDocument,
     summary="Coverage report (JSON)",
     description=_DESCRIPTION,
 )
-def api_coverage(
-    state: StateDep,
-    options: OptionsDep,
-) -> Response:
-    """The coverage report for the chosen scenario."""
-    return Response(content=document_bytes(state, options), media_type="application/json")
-
-
-@router.get(
-    "/coverage",
-    response_model=CoverageDocument,
-    summary="Coverage report (JSON), short address",
-    description=_DESCRIPTION,
-)
-def coverage_short(
-    state: StateDep,
-    options: OptionsDep,
-) -> Response:
-    """Same as ``/api/coverage``."""
+def api_coverage(state: StateDep, options: OptionsDep) -> Response:
+    """The coverage report for the chosen scenario (``/coverage`` is a short address of the same)."""
     return Response(content=document_bytes(state, options), media_type="application/json")

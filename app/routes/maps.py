@@ -6,6 +6,10 @@ with no internet access.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import folium
 import geopandas as gpd
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -25,40 +29,49 @@ router = APIRouter(prefix="/maps", tags=["maps"], responses=ERROR_RESPONSES)
 ASSET_BASE_URL = "/static/vendor"
 
 
-def coverage_page(state: AppState, options: CoverageOptions) -> str:
-    """HTML of the service-circle map for *options* (cached)."""
-
-    def render() -> str:
-        run = get_run(state, options)
-        inputs = state.inputs
-        m = maps.coverage_map(
-            inputs.facilities if options.include_planned else _open_only(state),
-            run.cells,
-            run.document,
-            boundary=inputs.boundary,
-            towns=inputs.towns,
-            minutes=options.minutes,
-            population_modelled=inputs.population.modelled,
-            tiles_url=state.settings.tiles_url or None,
-            tiles_attribution=state.settings.tiles_attribution,
-        )
-        return maps.to_html(m, asset_base_url=ASSET_BASE_URL)
-
-    page: str = state.cache.get_or_compute(("map_coverage", options), render)
-    return page
-
-
 def _open_only(state: AppState) -> gpd.GeoDataFrame:
     fac = state.inputs.facilities
     return fac[fac["status"] != "planned"] if "status" in fac else fac
 
 
-def ems_page(state: AppState, options: CoverageOptions) -> str:
-    """HTML of the emergency-response map for *options* (cached)."""
+def _page(
+    state: AppState,
+    options: CoverageOptions,
+    name: str,
+    draw: Callable[..., folium.Map],
+    extra: Callable[[], dict[str, Any]],
+) -> str:
+    """HTML of the map *name* drawn by *draw* for *options* (cached); *extra* gives its own arguments."""
 
     def render() -> str:
         run = get_run(state, options)
         inputs = state.inputs
+        m = draw(
+            inputs.facilities if options.include_planned else _open_only(state),
+            run.cells,
+            run.document,
+            boundary=inputs.boundary,
+            towns=inputs.towns,
+            population_modelled=inputs.population.modelled,
+            tiles_url=state.settings.tiles_url or None,
+            tiles_attribution=state.settings.tiles_attribution,
+            **extra(),
+        )
+        return maps.to_html(m, asset_base_url=ASSET_BASE_URL)
+
+    page: str = state.cache.get_or_compute((name, options), render)
+    return page
+
+
+def coverage_page(state: AppState, options: CoverageOptions) -> str:
+    """HTML of the service-circle map for *options* (cached)."""
+    return _page(state, options, "map_coverage", maps.coverage_map, lambda: {"minutes": options.minutes})
+
+
+def ems_page(state: AppState, options: CoverageOptions) -> str:
+    """HTML of the emergency-response map for *options* (cached)."""
+
+    def extra() -> dict[str, Any]:
         dispatch = (
             defaults.EMS_DISPATCH_MINUTES if options.dispatch_minutes is None else options.dispatch_minutes
         )
@@ -72,22 +85,9 @@ def ems_page(state: AppState, options: CoverageOptions) -> str:
                 profile=options.ems_profile,
                 include_planned=options.include_planned,
             )
-        m = maps.ems_map(
-            inputs.facilities if options.include_planned else _open_only(state),
-            run.cells,
-            run.document,
-            bands=bands,
-            boundary=inputs.boundary,
-            towns=inputs.towns,
-            dispatch_minutes=dispatch,
-            population_modelled=inputs.population.modelled,
-            tiles_url=state.settings.tiles_url or None,
-            tiles_attribution=state.settings.tiles_attribution,
-        )
-        return maps.to_html(m, asset_base_url=ASSET_BASE_URL)
+        return {"bands": bands, "dispatch_minutes": dispatch}
 
-    page: str = state.cache.get_or_compute(("map_ems", options), render)
-    return page
+    return _page(state, options, "map_ems", maps.ems_map, extra)
 
 
 @router.get("/coverage", response_class=HTMLResponse, summary="Map: 15-minute medical service circle")

@@ -26,6 +26,10 @@ td, th { border-bottom: 1px solid #ddd; padding: 2px 6px; }
 """
 
 
+def _caveats_html(lines: list[str]) -> str:
+    return "".join(f'<p class="caveat">⚠ {html.escape(line)}</p>' for line in lines)
+
+
 def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(
         f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -39,11 +43,15 @@ def landing(state: StateDep) -> HTMLResponse:
     """Links to the maps, the report, the JSON API and its documentation (Chinese first, English beside)."""
     facilities = state.inputs.facilities
     located = int((facilities.geometry.notna() & ~facilities.geometry.is_empty).sum())
-    caveat_lines = maps.caveats(
-        {"network_source": state.travel.network_source, "population_source": state.inputs.population.source},
-        population_modelled=state.inputs.population.modelled,
+    caveats = _caveats_html(
+        maps.caveats(
+            {
+                "network_source": state.travel.network_source,
+                "population_source": state.inputs.population.source,
+            },
+            population_modelled=state.inputs.population.modelled,
+        )
     )
-    caveats = "".join(f'<p class="caveat">⚠ {html.escape(line)}</p>' for line in caveat_lines)
     body = f"""
 <h1>晋江市 15分钟医疗卫生服务圈 <small>Jinjiang health-service coverage</small></h1>
 <p>对照《晋江市"十四五"卫生健康事业发展专项规划》检查医疗卫生服务圈和急救圈的覆盖情况。
@@ -72,10 +80,7 @@ def landing(state: StateDep) -> HTMLResponse:
 def report(state: StateDep, options: OptionsDep) -> HTMLResponse:
     """The coverage document as a readable page: standards, then towns. Same parameters as /api/coverage."""
     document = get_run(state, options).document
-    caveats = "".join(
-        f'<p class="caveat">⚠ {html.escape(line)}</p>'
-        for line in maps.caveats(document, population_modelled=state.inputs.population.modelled)
-    )
+    caveats = _caveats_html(maps.caveats(document, population_modelled=state.inputs.population.modelled))
     body = (
         "<h1>覆盖报告 <small>Coverage report</small></h1>"
         f"<p>出行方式 Mode: <b>{html.escape(str(options.profile))}</b>, {options.minutes:g} 分钟 min; "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -16,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from analysis.errors import DataError, ParameterError
-from analysis.siting import KINDS, candidates_xy, recommend_sites
+from analysis.siting import KINDS, SiteKind, SiteModel, candidates_xy, recommend_sites
 from app.deps import AppState, StateDep
 from app.errors import QueryParameterError
 from app.schemas import ERROR_RESPONSES, Profile, jsonable
@@ -34,22 +33,6 @@ API_SOLVER_TIME_LIMIT_S = 3.0
 DEFAULT_MAP_COUNT = 3
 #: Most candidate sites one request may upload.
 MAX_CANDIDATES = 5000
-
-
-class SiteKind(StrEnum):
-    """What is being sited."""
-
-    ems = "ems"
-    facility = "facility"
-    aed = "aed"
-
-
-class SiteModel(StrEnum):
-    """Location model."""
-
-    mclp = "mclp"
-    lscp = "lscp"
-    pmedian = "pmedian"
 
 
 class CandidateCollection(BaseModel):
