@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
 from analysis.datasets import network_path
+
+#: ``--data-dir``, shared by every command that reads a county's data.
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Folder laid out like data/ (facilities, towns, population, facts)."),
+]
+#: ``--network``, shared by every command that computes travel times.
+NetworkOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--network",
+        help=(
+            "Road graph (GraphML, .gz allowed). Default: the data folder's network/drive.graphml.gz when "
+            "present, else travel is a straight-line estimate (the output says so)."
+        ),
+    ),
+]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

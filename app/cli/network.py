@@ -12,7 +12,7 @@ import typer
 from analysis import settings
 from analysis.datasets import DATA_DIR, NETWORK_FILE
 from analysis.errors import HealthcircleError
-from app.cli.common import fail, resolve_network
+from app.cli.common import NetworkOption, fail, resolve_network
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +87,7 @@ def isochrones(
     out: Annotated[Path, typer.Option("--out", help="GeoJSON file to write (WGS-84).")],
     minutes: Annotated[str, typer.Option("--minutes", help="Bands in minutes, comma-separated.")] = "5,10,15",
     profile: Annotated[str, typer.Option("--profile", help="ambulance, car, ebike or walk.")] = "car",
-    network_file: Annotated[
-        Path | None,
-        typer.Option("--network", help="GraphML(.gz) road graph; default data/network/drive.graphml.gz."),
-    ] = None,
+    network_file: NetworkOption = None,
     facilities: Annotated[
         Path | None, typer.Option("--facilities", help="Facilities file; default the embedded data.")
     ] = None,

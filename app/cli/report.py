@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from analysis.errors import HealthcircleError, ParameterError
-from app.cli.common import fail, resolve_network
+from app.cli.common import DataDirOption, NetworkOption, fail, resolve_network
 
 logger = logging.getLogger(__name__)
 
@@ -126,20 +126,8 @@ def report(
             help="Call-to-departure delay added to ambulance drive time (default 3; 0 = drive only).",
         ),
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option("--data-dir", help="Folder laid out like data/ (facilities, towns, population, facts)."),
-    ] = None,
-    network: Annotated[
-        Path | None,
-        typer.Option(
-            "--network",
-            help=(
-                "Road graph (GraphML, .gz allowed). Default: data/network/drive.graphml.gz when "
-                "present, else travel is a straight-line estimate (the report says so)."
-            ),
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
+    network: NetworkOption = None,
 ) -> None:
     """Check coverage against every standard of the plan; print or write the report.
 

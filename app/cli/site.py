@@ -11,7 +11,7 @@ import typer
 
 from analysis.errors import HealthcircleError, ParameterError
 from analysis.siting import SiteKind, SiteModel
-from app.cli.common import fail, resolve_network
+from app.cli.common import DataDirOption, NetworkOption, fail, resolve_network
 
 
 class SiteFormat(StrEnum):
@@ -85,20 +85,8 @@ def site(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", min=0.1, help="Solver time limit, seconds (default 60).")
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option("--data-dir", help="Folder laid out like data/ (facilities, towns, population, facts)."),
-    ] = None,
-    network: Annotated[
-        Path | None,
-        typer.Option(
-            "--network",
-            help=(
-                "Road graph (GraphML, .gz allowed). Default: data/network/drive.graphml.gz when "
-                "present, else a straight-line estimate (the output says so)."
-            ),
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
+    network: NetworkOption = None,
 ) -> None:
     """Recommend new sites, ranked by the population each adds (existing sites stay).
 
