@@ -64,7 +64,7 @@ def _write_text(text: str, out: Path | None) -> None:
 
 
 def _write_csv(document: dict[str, Any], out: Path | None) -> None:
-    from analysis.report_html import standards_frame, towns_frame
+    from analysis.report import standards_frame, towns_frame
 
     standards = standards_frame(document)
     if out is None:
@@ -152,7 +152,7 @@ def report(
             run = step("计算覆盖 Computing coverage…", lambda: run_coverage(inputs, travel, options=options))
             document = run.document
             if format is ReportFormat.html:
-                from analysis.report_html import render_html
+                from analysis.report import render_html
 
                 page = step("生成报告 Rendering HTML…", lambda: render_html(document))
     except ParameterError as exc:
