@@ -60,7 +60,7 @@ def default_county() -> County:
     travel = StraightLineTravel()
     if get_path("population").exists():
         from analysis.datasets import load_inputs
-        from analysis.siting import EXISTING_KINDS, _outline
+        from analysis.siting import EXISTING_KINDS, county_outline
 
         inputs = load_inputs()
         cells = len(inputs.population.cells)
@@ -73,7 +73,7 @@ def default_county() -> County:
             cells_xy=inputs.population.points_xy(travel.crs),
             population=inputs.population.populations,
             existing_xy=np.column_stack([ems.geometry.x, ems.geometry.y]),
-            outline=_outline(inputs.boundary, travel.crs),
+            outline=county_outline(inputs.boundary, travel.crs),
             population_source=f"default data, {cells} cells: {inputs.population.source}",
             travel=travel,
         )

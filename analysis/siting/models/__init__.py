@@ -1,0 +1,8 @@
+"""Location models, one file per family, all solved by the shared HiGHS engine."""
+
+from analysis.siting.models.base import LocationModel
+from analysis.siting.models.lscp import SetCovering
+from analysis.siting.models.mclp import MaximalCovering
+from analysis.siting.models.pmedian import PMedian
+
+__all__ = ["LocationModel", "MaximalCovering", "PMedian", "SetCovering"]

@@ -1,0 +1,331 @@
+"""One siting run from county inputs to a JSON-able document: candidates, matrix, model, ranked sites."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from analysis import settings
+from analysis.errors import ParameterError
+from analysis.siting.candidates import candidates_xy, grid_candidates
+from analysis.siting.demand import aggregate_demand
+from analysis.siting.gains import cell_ranks
+from analysis.siting.kinds import CANDIDATE_FILTERS, KINDS, MODELS, CandidateFilter, Kind, ModelName
+from analysis.siting.models import MaximalCovering, PMedian, SetCovering
+from analysis.siting.use_cases import aed_default_count, existing_sites, use_case
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from analysis.datasets import Inputs
+    from analysis.travel import TravelModel
+
+logger = logging.getLogger(__name__)
+
+
+def _town_codes(lon: np.ndarray, lat: np.ndarray, towns: gpd.GeoDataFrame) -> list[str | None]:
+    import shapely
+
+    out: list[str | None] = [None] * lon.size
+    located = towns[towns.geometry.notna()].to_crs(settings.GEOGRAPHIC_CRS)
+    for code, geom in zip(located["town_code"], located.geometry, strict=True):
+        hit = shapely.contains_xy(geom, lon, lat)
+        for i in np.flatnonzero(hit):
+            if out[i] is None:
+                out[i] = str(code)
+    return out
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def recommend_sites(
+    inputs: Inputs,
+    travel: TravelModel,
+    *,
+    kind: Kind,
+    count: int | None = None,
+    candidates: gpd.GeoDataFrame | None = None,
+    model: ModelName = "mclp",
+    profile: str | None = None,
+    threshold_minutes: float | None = None,
+    candidate_filter: CandidateFilter = "populated",
+    spacing_m: float | None = None,
+    aed_walk_radius_m: float | None = None,
+    include_planned: bool = False,
+    share: float = 1.0,
+    time_limit_s: float | None = None,
+    include_cells: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Recommend new sites for 120 stations, health facilities or public AEDs.
+
+    Parameters
+    ----------
+    inputs
+        Facilities, boundary, towns, population and facts.
+    travel
+        Travel model for the candidate × cell matrix.
+    kind
+        "ems" (ambulance response incl. dispatch, existing open 120 sites fixed), "facility"
+        (15-minute circle, existing open hospitals and township/community centres fixed) or
+        "aed" (walking radius; no existing locations in the default data).
+    count
+        Number of new sites (MCLP, p-median). For "aed" the default is the gap to 1 per
+        10,000 people given the reported AED count; required otherwise. Ignored by "lscp".
+    candidates
+        Candidate sites (Points, WGS-84 when no CRS); a grid over the county when None
+        (populated cell centres for "aed").
+    model
+        "mclp" (maximal covering), "lscp" (fewest sites reaching *share*) or "pmedian"
+        (population-weighted travel time).
+    profile
+        Travel profile; the use case's default when None (ambulance, the service-circle
+        mode, walk).
+    threshold_minutes
+        Coverage threshold; the use case's default when None.
+    candidate_filter
+        For the default grid: "all", "populated" (near a populated cell) or "uncovered"
+        (in a cell no existing site covers).
+    spacing_m
+        Grid spacing; ``settings.CANDIDATE_SPACING_M`` when None.
+    aed_walk_radius_m
+        AED walking distance; ``settings.AED_WALK_RADIUS_M`` when None.
+    include_planned
+        Count planned facilities as existing sites.
+    share
+        Target coverage share for "lscp".
+    time_limit_s
+        Solver time limit; ``settings.SOLVER_TIME_LIMIT_S`` when None.
+    include_cells
+        Add ``cell_rank``: per population cell (in ``inputs.population.cells`` order), 0 when an
+        existing site covers it, *k* when the rank-*k* new site is the first to cover it, None
+        when it stays uncovered (for maps).
+    progress
+        Called with a short message before each long step.
+
+    Returns
+    -------
+    dict
+        JSON-able: ``kind``, ``model``, ``sites`` (ranked, each with ``rank``, ``lon``, ``lat``
+        (WGS-84), ``town_code``, ``added_population``, ``cumulative_population``,
+        ``cumulative_coverage``), ``baseline_coverage``, ``coverage``, ``solver``,
+        ``solve_seconds``, ``gap``, ``status``, ``time_limited``, ``threshold_minutes``,
+        ``profile``, ``network_source``, ``population_source``, ``assumptions`` and counts.
+
+    Raises
+    ------
+    ParameterError
+        Unknown kind/model/filter, a count below 1 or above the number of candidates, or
+        candidates outside the county.
+    SolverError
+        An infeasible target or no solution within the time limit.
+    """
+    from pyproj import Transformer
+
+    say = progress or (lambda _message: None)
+    if kind not in KINDS:
+        msg = f"unknown kind {kind!r}; use one of {', '.join(KINDS)}"
+        raise ParameterError(msg)
+    if model not in MODELS:
+        msg = f"unknown model {model!r}; use one of {', '.join(MODELS)}"
+        raise ParameterError(msg)
+    if candidate_filter not in CANDIDATE_FILTERS:
+        msg = f"unknown candidate filter {candidate_filter!r}; use one of {', '.join(CANDIDATE_FILTERS)}"
+        raise ParameterError(msg)
+    case = use_case(
+        kind, profile=profile, threshold_minutes=threshold_minutes, aed_walk_radius_m=aed_walk_radius_m
+    )
+    if not (math.isfinite(case.threshold_minutes) and case.threshold_minutes > 0):
+        msg = f"threshold must be a positive number of minutes, got {case.threshold_minutes}"
+        raise ParameterError(msg)
+    assumptions = list(case.assumptions)
+    crs = travel.crs
+    population = inputs.population
+    weights = population.populations
+    total = float(weights.sum())
+    if kind == "aed" and count is None and model != "lscp":
+        count, note = aed_default_count(total, inputs.facts)
+        assumptions.append(note)
+        if count < 1:
+            msg = "the reported AEDs already meet 1 per 10,000 people; pass count= to site more"
+            raise ParameterError(msg)
+    if model != "lscp" and count is None:
+        msg = f"count (number of new sites) is required for kind {kind!r}"
+        raise ParameterError(msg)
+
+    say("preparing population cells and candidate sites")
+    cells_xy = population.points_xy(crs)
+    existing_xy, existing_ids, unlocated = existing_sites(
+        inputs.facilities, kind, include_planned=include_planned, crs=crs
+    )
+    assumptions.append(
+        f"{len(existing_ids)} existing {kind} sites kept open"
+        + (f"; {unlocated} more without a known location are not counted" if unlocated else "")
+    )
+    if candidates is not None:
+        cand_xy = candidates_xy(candidates, inputs.boundary, crs=crs)
+        candidate_source = f"{len(cand_xy)} user-supplied candidate sites"
+    elif kind == "aed":
+        cand_xy = cells_xy[weights > 0]
+        candidate_source = f"centres of the {len(cand_xy)} populated population cells"
+    else:
+        spacing = settings.CANDIDATE_SPACING_M if spacing_m is None else spacing_m
+        cand_xy = grid_candidates(inputs.boundary, spacing_m=spacing, crs=crs)
+        candidate_source = f"grid every {spacing:g} m inside the county outline"
+        if candidate_filter == "populated" and len(cand_xy) and len(cells_xy):
+            from scipy.spatial import cKDTree
+
+            dist, nearest = cKDTree(cells_xy).query(cand_xy)
+            keep = (weights[nearest] > 0) & (dist <= settings.POPULATION_CELL_M)
+            cand_xy = cand_xy[keep]
+            candidate_source += ", populated cells only"
+
+    sites_xy = np.vstack([cand_xy, existing_xy]) if len(existing_xy) else cand_xy
+    say(f"travel times from {len(sites_xy)} sites to {len(cells_xy)} cells ({case.profile})")
+    cost = travel.matrix(
+        sites_xy,
+        cells_xy,
+        profile=case.profile,
+        direction=case.direction,
+        cutoff_minutes=case.threshold_minutes,
+    ).T
+    n_cand = len(cand_xy)
+    existing = np.arange(n_cand, len(sites_xy), dtype=np.int64)
+    if candidates is None and kind != "aed" and candidate_filter == "uncovered" and existing.size:
+        covered = (cost[:, existing] <= case.threshold_minutes).any(axis=1)
+        from scipy.spatial import cKDTree
+
+        _, nearest = cKDTree(cells_xy).query(cand_xy)
+        keep = ~np.asarray(covered, dtype=bool)[nearest]
+        columns = np.concatenate([np.flatnonzero(keep), existing])
+        cost = cost[:, columns]
+        cand_xy = cand_xy[keep]
+        sites_xy = sites_xy[columns]
+        n_cand = len(cand_xy)
+        existing = np.arange(n_cand, n_cand + len(existing_xy), dtype=np.int64)
+        candidate_source += ", outside the existing sites' coverage only"
+    if n_cand == 0:
+        msg = "no candidate sites are left; supply candidates or use candidate_filter='all'"
+        raise ParameterError(msg)
+
+    say(f"solving {model.upper()} with HiGHS over {n_cand} candidates")
+    solved: MaximalCovering | SetCovering | PMedian
+    pmedian: PMedian | None = None
+    if model == "mclp":
+        solved = MaximalCovering.from_cost_matrix(
+            cost, weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
+        )
+        solved.solve(time_limit_s=time_limit_s)
+    elif model == "lscp":
+        solved = SetCovering.from_cost_matrix(
+            cost, weights, threshold=case.threshold_minutes, share=share, existing=existing
+        )
+        solved.solve(time_limit_s=time_limit_s)
+    else:
+        cutoff = case.threshold_minutes * settings.PMEDIAN_CUTOFF_FACTOR
+        block_m = settings.PMEDIAN_DEMAND_BLOCK_M
+        blocks_xy, block_population = aggregate_demand(cells_xy, weights, block_m=block_m)
+        block_cost = travel.matrix(
+            sites_xy, blocks_xy, profile=case.profile, direction=case.direction, cutoff_minutes=cutoff
+        ).T
+        pmedian = PMedian.from_cost_matrix(
+            block_cost,
+            block_population,
+            threshold=case.threshold_minutes,
+            p=int(count or 0),
+            existing=existing,
+            unserved_cost=cutoff,
+        ).solve(time_limit_s=time_limit_s)
+        # rank and report coverage on the full cells, as for the covering models
+        solved = MaximalCovering.from_cost_matrix(
+            cost, weights, threshold=case.threshold_minutes, p=pmedian.p, existing=existing
+        )
+        solved._rank(pmedian.selected)
+        solved._finish_from(pmedian)
+        assumptions.append(
+            f"p-median: travel beyond {cutoff:g} min counts as {cutoff:g} min "
+            f"({settings.PMEDIAN_CUTOFF_FACTOR:g} × the threshold); population cells are merged into "
+            f"{block_m:g} m blocks (population-weighted centres) for the optimisation"
+        )
+
+    table = solved.marginal_gains()
+    chosen_xy = cand_xy[table["site"].to_numpy(dtype=np.int64)] if len(table) else np.empty((0, 2))
+    to_wgs = Transformer.from_crs(crs, settings.GEOGRAPHIC_CRS, always_xy=True)
+    lon_t, lat_t = to_wgs.transform(chosen_xy[:, 0], chosen_xy[:, 1])
+    lon = np.atleast_1d(np.asarray(lon_t, dtype=np.float64))
+    lat = np.atleast_1d(np.asarray(lat_t, dtype=np.float64))
+    towns = _town_codes(lon, lat, inputs.towns)
+    added = table["added_population"].to_numpy(dtype=np.float64)
+    cum_pop = table["cumulative_population"].to_numpy(dtype=np.float64)
+    cum_cov = table["cumulative_coverage"].to_numpy(dtype=np.float64)
+    sites = [
+        {
+            "rank": i + 1,
+            "lon": round(float(lon[i]), 6),
+            "lat": round(float(lat[i]), 6),
+            "town_code": towns[i],
+            "added_population": round(float(added[i]), 1),
+            "cumulative_population": round(float(cum_pop[i]), 1),
+            "cumulative_coverage": round(float(cum_cov[i]), 6),
+        }
+        for i in range(len(table))
+    ]
+    assumptions.append("a population cell counts as covered when its centre is within the threshold")
+    if population.modelled:
+        assumptions.append(f"population is modelled: {population.source}")
+    if travel.network_source == settings.STRAIGHT_LINE_SOURCE:
+        assumptions.append(
+            f"travel times are a straight-line estimate (× {settings.CIRCUITY_FACTOR:g} circuity), "
+            "not a road network"
+        )
+    if len(table) > 1:
+        assumptions.append(
+            "sites are ranked greedily by population added; the first k of them are a good, "
+            "not always optimal, "
+            "choice for a budget of k"
+        )
+    doc: dict[str, Any] = {
+        "kind": kind,
+        "model": model,
+        "count": len(sites),
+        "sites": sites,
+        "baseline_population": round(solved.baseline_population, 1),
+        "baseline_coverage": round(solved.baseline_population / total, 6) if total > 0 else 0.0,
+        "covered_population": round(solved.covered_population, 1),
+        "coverage": round(solved.covered_population / total, 6) if total > 0 else 0.0,
+        "total_population": round(total, 1),
+        "threshold_minutes": round(case.threshold_minutes, 4),
+        "profile": case.profile,
+        "direction": case.direction,
+        "existing_sites": existing_ids,
+        "candidate_count": n_cand,
+        "candidate_source": candidate_source,
+        "solver": solved.solver,
+        "status": solved.status,
+        "time_limited": solved.time_limited,
+        "solve_seconds": round(solved.solve_seconds, 4),
+        "gap": _finite(solved.gap),
+        "network_source": travel.network_source,
+        "population_source": population.source,
+        "assumptions": assumptions,
+    }
+    if include_cells:
+        doc["cell_rank"] = cell_ranks(solved)
+    if pmedian is not None:
+        doc["mean_minutes"] = _finite(round(pmedian.mean_cost, 3))
+        doc["baseline_mean_minutes"] = _finite(round(pmedian.baseline_mean_cost, 3))
+    logger.info(
+        "siting %s/%s: %d new sites, coverage %.1f%% → %.1f%%",
+        kind,
+        model,
+        len(sites),
+        100 * doc["baseline_coverage"],
+        100 * doc["coverage"],
+    )
+    return doc
