@@ -353,6 +353,10 @@ def test_landing_page(client: TestClient) -> None:
         'href="/api/coverage"',
         'href="/docs"',
         'href="/report"',
+        'href="/maps/siting?kind=ems"',
+        'href="/maps/siting?kind=facility"',
+        'href="/maps/siting?kind=aed"',
+        'href="/maps/coverage?include_planned=true"',
     ):
         assert link in page
     assert page.index("服务圈") < page.index("coverage")
@@ -363,6 +367,15 @@ def test_report_page(client: TestClient) -> None:
     r = client.get("/report", params={"mode": "walk"})
     assert r.status_code == 200
     assert "15分钟医疗卫生服务圈" in r.text and "Qingyang" in r.text
+    for chart in ("coverage", "towns", "ems"):  # the CLI's report: same renderer, same charts
+        assert f'id="chart-{chart}"' in r.text
+    assert 'data-status="fail"' in r.text and "≥ 95.0%" in r.text and "lower bound" in r.text
+    assert "service_circle_share" not in r.text.split("<h2>假设与来源")[0]  # no raw column names
+
+
+def test_report_title_follows_minutes(client: TestClient) -> None:
+    page = client.get("/report", params={"minutes": 10}).text
+    assert "<h1>10分钟医疗卫生服务圈" in page and "10分钟医疗卫生服务圈 10-minute" in page
 
 
 def _offline(page: str) -> None:

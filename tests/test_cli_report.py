@@ -93,8 +93,9 @@ def test_html_is_self_contained(tiny: dict[str, Any], tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     for sid in STANDARD_IDS:
         assert sid in page
-    assert '<img alt="Population share within t minutes" src="data:image/png;base64,' in page
-    encoded = page.split("data:image/png;base64,", 1)[1].split('"', 1)[0]
+    for chart in ("coverage", "towns", "ems"):
+        assert f'id="chart-{chart}"' in page, chart
+    encoded = page.split('id="chart-coverage"', 1)[1].split("data:image/png;base64,", 1)[1].split('"', 1)[0]
     assert base64.b64decode(encoded).startswith(b"\x89PNG")
     assert "达标 Pass" in page and "未达标 Fail" in page and "未知 Unknown" in page
     assert "甲镇" in page and "location unknown" in page

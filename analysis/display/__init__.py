@@ -15,7 +15,10 @@ from analysis.display.labels import (
     KIND_LABELS,
     STATUS_COLOURS,
     STATUS_LABELS,
+    TOWN_COLUMN_LABELS,
+    UNIT_LABELS,
     UNKNOWN_LOCATION_LABEL,
+    standard_name,
 )
 
 __all__ = [
@@ -23,6 +26,8 @@ __all__ = [
     "SHARE_UNITS",
     "STATUS_COLOURS",
     "STATUS_LABELS",
+    "TOWN_COLUMN_LABELS",
+    "UNIT_LABELS",
     "UNKNOWN_LOCATION_LABEL",
     "bilingual_name",
     "format_target",
@@ -31,5 +36,6 @@ __all__ = [
     "people_text",
     "row_value",
     "share_text",
+    "standard_name",
     "text",
 ]

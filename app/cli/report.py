@@ -154,7 +154,13 @@ def report(
             if format is ReportFormat.html:
                 from analysis.report import render_html
 
-                page = step("生成报告 Rendering HTML…", lambda: render_html(document))
+                facilities = inputs.facilities
+                if not options.include_planned and "status" in facilities:
+                    facilities = facilities[facilities["status"] != "planned"]
+                page = step(
+                    "生成报告 Rendering HTML…",
+                    lambda: render_html(document, cells=run.cells, facilities=facilities),
+                )
     except ParameterError as exc:
         fail(str(exc), 2)
     except (HealthcircleError, OSError) as exc:

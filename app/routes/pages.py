@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from analysis import maps
+from analysis.report import render_html
 from app.deps import StateDep
 from app.routes.coverage import OptionsDep, get_run
 from app.schemas import ERROR_RESPONSES
@@ -58,11 +59,21 @@ def landing(state: StateDep) -> HTMLResponse:
 <br><small>Coverage of health facilities and emergency response checked against the county's
 14th Five-Year Health Plan.</small></p>
 {caveats}
+<h2>地图 Maps</h2>
 <ul>
 <li><a href="/maps/coverage">15分钟医疗卫生服务圈地图</a>
 <small>15-minute medical service circle map</small></li>
+<li><a href="/maps/coverage?include_planned=true">规划设施情景（含和敏院区等）</a>
+<small>What-if: planned facilities counted as open</small></li>
 <li><a href="/maps/ems">14分钟急救圈地图</a> <small>14-minute emergency response map</small></li>
-<li><a href="/report">覆盖报告</a> <small>Coverage report</small></li>
+<li><a href="/maps/siting?kind=ems">120急救站选址建议</a> <small>Siting: new 120 EMS stations</small></li>
+<li><a href="/maps/siting?kind=facility">医疗机构选址建议</a>
+<small>Siting: new health facilities</small></li>
+<li><a href="/maps/siting?kind=aed">AED选址建议</a> <small>Siting: public AEDs</small></li>
+</ul>
+<h2>报告与数据 Report and data</h2>
+<ul>
+<li><a href="/report">覆盖报告（含图表）</a> <small>Coverage report with charts</small></li>
 <li><a href="/api/coverage">覆盖数据 (JSON)</a> <small>Coverage document, JSON</small></li>
 <li><a href="/docs">接口文档</a> <small>API documentation (OpenAPI)</small></li>
 </ul>
@@ -76,18 +87,29 @@ def landing(state: StateDep) -> HTMLResponse:
     return _page("晋江市 15分钟医疗卫生服务圈 Jinjiang health-service coverage", body)
 
 
+#: Navigation shown at the top of the server's report.
+REPORT_LINKS = (
+    ("/", "首页 Home"),
+    ("/maps/coverage", "服务圈地图 Circle map"),
+    ("/maps/ems", "急救地图 EMS map"),
+    ("/api/coverage", "JSON"),
+    ("/docs", "接口文档 API docs"),
+)
+
+
 @router.get("/report", response_class=HTMLResponse, summary="Coverage report (HTML)")
 def report(state: StateDep, options: OptionsDep) -> HTMLResponse:
-    """The coverage document as a readable page: standards, then towns. Same parameters as /api/coverage."""
-    document = get_run(state, options).document
-    caveats = _caveats_html(maps.caveats(document, population_modelled=state.inputs.population.modelled))
-    body = (
-        "<h1>覆盖报告 <small>Coverage report</small></h1>"
-        f"<p>出行方式 Mode: <b>{html.escape(str(options.profile))}</b>, {options.minutes:g} 分钟 min; "
-        f"规划机构 planned facilities: {'计入 included' if options.include_planned else '不计 excluded'}</p>"
-        f"{caveats}<h2>标准 Standards</h2>{maps.standards_html(document)}"
-        "<h2>乡镇 Towns</h2>"
-        + maps.towns_html(document.get("towns", [])).replace("<details>", "<details open>")
-        + '<p><a href="/">首页 Home</a> · <a href="/api/coverage">JSON</a></p>'
-    )
-    return _page("覆盖报告 Coverage report", body)
+    """The same page as `healthcircle report --format html`: every standard with a pass / fail / unknown
+    badge and its note, charts (coverage vs minutes, towns against the target, ambulance response times),
+    the planned-facility scenario, towns, what was left out and the assumptions. Same parameters as
+    /api/coverage."""
+
+    def render() -> str:
+        run = get_run(state, options)
+        facilities = state.inputs.facilities
+        if not options.include_planned and "status" in facilities:
+            facilities = facilities[facilities["status"] != "planned"]
+        return render_html(run.document, cells=run.cells, facilities=facilities, links=REPORT_LINKS)
+
+    page: str = state.cache.get_or_compute(("report_html", options), render)
+    return HTMLResponse(page)
