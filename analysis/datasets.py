@@ -253,8 +253,8 @@ def _read_json(path: Path, what: str) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         msg = (
-            f"{what} file {path} does not exist; check the path or "
-            "build the default with `python -m analysis.build_default`."
+            f"{what} file {path} does not exist; check the path, or build the county folder with "
+            f"`healthcircle init {path.parent}` (see README, Using your own county)."
         )
         raise DataError(msg) from None
     if not text.strip():
@@ -381,33 +381,21 @@ def load_facts(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
     Parameters
     ----------
     path
-        JSON list of objects with ``id`` and ``value``; ``None`` means the default.
+        ``facts.json`` (see ``analysis/facts.schema.json``); ``None`` means the default.
 
     Returns
     -------
     dict
-        Facts keyed by ``id``.
+        Facts keyed by ``id``; empty for ``{}``.
 
     Raises
     ------
     DataError
-        Not a list, or an entry without ``id``/``value``, or a repeated ``id``.
+        The file does not fit the schema (the message names the entry and key), or an id repeats.
     """
-    file = Path(path) if path is not None else get_path("facts")
-    doc = _read_json(file, "facts")
-    if not isinstance(doc, list) or not doc:
-        msg = f"{file} should be a non-empty JSON list of facts ({{'id': ..., 'value': ...}})."
-        raise DataError(msg)
-    facts: dict[str, dict[str, Any]] = {}
-    for i, entry in enumerate(doc, start=1):
-        if not isinstance(entry, dict) or "id" not in entry or "value" not in entry:
-            msg = f"{file.name} entry {i} needs at least 'id' and 'value'."
-            raise DataError(msg)
-        if entry["id"] in facts:
-            msg = f"{file.name} entry {i}: id {entry['id']!r} is used twice; ids must be unique."
-            raise DataError(msg)
-        facts[str(entry["id"])] = dict(entry)
-    return facts
+    from analysis.facts import load_facts as read_facts
+
+    return read_facts(Path(path) if path is not None else get_path("facts"))
 
 
 def to_working_crs(gdf: gpd.GeoDataFrame, crs: str | None = None) -> gpd.GeoDataFrame:
@@ -631,11 +619,12 @@ def _rows_from_gpkg(path: Path, report: ValidationReport) -> list[_Row]:
     return rows
 
 
-def _county_area(boundary: gpd.GeoDataFrame) -> tuple[BaseGeometry, Transformer]:
-    outline = to_working_crs(boundary).geometry
+def _county_area(boundary: gpd.GeoDataFrame, crs: str | None = None) -> tuple[BaseGeometry, Transformer]:
+    work_crs = crs or settings.WORKING_CRS
+    outline = to_working_crs(boundary, work_crs).geometry
     area = shapely.union_all(outline[outline.notna()].to_numpy()).buffer(COUNTY_TOLERANCE_M)
     shapely.prepare(area)
-    transformer = Transformer.from_crs(settings.GEOGRAPHIC_CRS, settings.WORKING_CRS, always_xy=True)
+    transformer = Transformer.from_crs(settings.GEOGRAPHIC_CRS, work_crs, always_xy=True)
     return area, transformer
 
 
@@ -650,6 +639,7 @@ def validate_facilities(
     crs: Literal["wgs84", "gcj02"] = "wgs84",
     boundary: gpd.GeoDataFrame | None = None,
     check_extent: bool = True,
+    working_crs: str | None = None,
 ) -> ValidationReport:
     """Check a facility file and collect every problem (not just the first).
 
@@ -664,6 +654,8 @@ def validate_facilities(
         ``None`` means the embedded outline.
     check_extent
         Set False to skip the outline check (e.g. for another county without an outline).
+    working_crs
+        Projected CRS of the outline check; ``None`` means ``settings.WORKING_CRS``.
 
     Returns
     -------
@@ -707,7 +699,7 @@ def validate_facilities(
     if check_extent:
         outline = boundary if boundary is not None else _default_boundary()
         if outline is not None:
-            county = _county_area(outline)
+            county = _county_area(outline, working_crs)
 
     records: list[dict[str, Any]] = []
     geoms: list[BaseGeometry | None] = []
@@ -826,6 +818,7 @@ def load_facilities(
     crs: Literal["wgs84", "gcj02"] = "wgs84",
     boundary: gpd.GeoDataFrame | None = None,
     check_extent: bool = True,
+    working_crs: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read and check health facilities.
 
@@ -839,6 +832,8 @@ def load_facilities(
         County outline for the location check; ``None`` means the embedded outline.
     check_extent
         Set False to skip the outline check.
+    working_crs
+        Projected CRS of the outline check; ``None`` means ``settings.WORKING_CRS``.
 
     Returns
     -------
@@ -856,7 +851,9 @@ def load_facilities(
         The file declares a CRS other than WGS-84.
     """
     file = Path(path) if path is not None else get_path("facilities")
-    report = validate_facilities(file, crs=crs, boundary=boundary, check_extent=check_extent)
+    report = validate_facilities(
+        file, crs=crs, boundary=boundary, check_extent=check_extent, working_crs=working_crs
+    )
     if report.problems:
         more = len(report.problems) - 1
         tail = (

@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.geometry
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -524,7 +525,10 @@ def load_population(path: str | Path | None = None) -> PopulationSurface:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        msg = f"Population file {file} does not exist; build it with `python -m analysis.build_default`."
+        msg = (
+            f"Population file {file} does not exist; build it with `healthcircle init {file.parent} "
+            "--census TOWNS.csv` (or --raster FILE.tif, or --population-total N --from-buildings)."
+        )
         raise DataError(msg) from None
     if not text.strip():
         msg = f"{file} is empty; it should be a GeoJSON FeatureCollection of grid cells."
@@ -565,10 +569,17 @@ def load_population(path: str | Path | None = None) -> PopulationSurface:
     cells["population"] = cells["population"].astype(np.float64)
     cells["cell_id"] = cells["cell_id"].astype(np.int64)
     first = rows[0]
-    source = str(first.get("source") or f"file {file.name}")
-    modelled = any(str(r.get("precision", "")) == "modelled" for r in rows)
+    source = str(doc.get("source") or first.get("source") or f"file {file.name}")
+    declared = doc.get("modelled")
+    if declared is not None and not isinstance(declared, bool):
+        msg = f"{file.name}: 'modelled' is {declared!r}; write true or false."
+        raise DataError(msg)
+    # the collection's own flag wins; older files say it per feature (precision "modelled")
+    modelled = (
+        declared if declared is not None else any(str(r.get("precision", "")) == "modelled" for r in rows)
+    )
     if modelled and not source.startswith("modelled"):
-        source = f"modelled: {first.get('method', '')}; {source}".strip()
+        source = f"modelled: {doc.get('method') or first.get('method', '')}; {source}".strip()
     logger.info(
         "population surface with %d cells and %.0f people read from %s",
         len(cells),
@@ -578,6 +589,61 @@ def load_population(path: str | Path | None = None) -> PopulationSurface:
     return PopulationSurface(cells=cells, source=source, modelled=modelled)
 
 
+def save_population(surface: PopulationSurface, path: str | Path, *, method: str | None = None) -> Path:
+    """Write a surface as GeoJSON that :func:`load_population` reads back unchanged.
+
+    The collection carries ``source``, ``modelled`` and ``method``; each cell carries its own ``method``,
+    ``source`` and ``precision`` (``modelled`` or ``count``), so the *modelled* flag survives every
+    round trip and any tool that reads only the features still sees it.
+
+    Parameters
+    ----------
+    surface
+        The surface (not modified).
+    path
+        GeoJSON file to write; parent folders are created.
+    method
+        Plain-words method of the whole surface; default the first cell's ``method``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    cells = surface.cells.to_crs(settings.GEOGRAPHIC_CRS)
+    first_method = str(cells["method"].iloc[0]) if len(cells) and "method" in cells else ""
+    precision = "modelled" if surface.modelled else "count"
+    features = []
+    for record, geom in zip(
+        cells.drop(columns=cells.geometry.name).to_dict(orient="records"), cells.geometry, strict=True
+    ):
+        props = {k: (None if _missing(v) else _plain(v)) for k, v in record.items()}
+        props["source"] = surface.source
+        props["precision"] = precision
+        features.append({"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)})
+    doc = {
+        "type": "FeatureCollection",
+        "name": "population",
+        "source": surface.source,
+        "modelled": bool(surface.modelled),
+        "method": method or first_method,
+        "features": features,
+    }
+    file.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    logger.info("population surface with %d cells written to %s", len(cells), file)
+    return file
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 __all__ = [
     "CELL_COLUMNS",
     "PopulationSurface",
@@ -585,4 +651,5 @@ __all__ = [
     "from_raster",
     "from_town_totals",
     "load_population",
+    "save_population",
 ]

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from analysis.errors import ParameterError
 
-__all__ = ["STANDARDS", "STANDARD_IDS", "Standard", "get_standard"]
+__all__ = ["DEFAULT_PLAN", "STANDARDS", "STANDARD_IDS", "Standard", "get_standard"]
 
 _PLAN = '《晋江市"十四五"卫生健康事业发展专项规划》 (Jinjiang 14th Five-Year Health Plan, 2021-2025)'
+#: The plan the targets were written from (Jinjiang's); other counties cite theirs in county.toml.
+DEFAULT_PLAN = _PLAN
 _EMS_SECTION = f"{_PLAN}, 三(一)3(2) 加快急救网络基础建设"
 _GUIDANCE = "国卫医发〔2020〕19号 (national guidance on pre-hospital emergency care)"
 

@@ -27,8 +27,8 @@ class Settings(BaseSettings):
 
     data_dir: Path | None = Field(
         default=None,
-        description="Folder with facilities.geojson, towns.geojson, population.geojson, ...; "
-        "unset means the embedded Jinjiang data.",
+        description="County folder (county.toml, boundary, facilities, population, towns, facts; see "
+        "`healthcircle init`); unset means the embedded Jinjiang folder data/.",
     )
     network_file: Path | None = Field(
         default=None,

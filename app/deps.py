@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from app.config import Settings
 
 if TYPE_CHECKING:
+    from analysis.county import County
     from analysis.datasets import Inputs
     from analysis.travel import TravelModel
 
@@ -66,12 +67,15 @@ class AppState:
         The service settings the state was built with.
     cache
         Coverage runs, isochrones and rendered maps keyed by their parameters.
+    county
+        The county folder's manifest (name, working CRS, plan); ``None`` for states built by hand in tests.
     """
 
     inputs: Inputs
     travel: TravelModel
     settings: Settings
     cache: LRUCache[Any] = field(default_factory=lambda: LRUCache(32))
+    county: County | None = None
 
 
 def get_state(request: Request) -> AppState:

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from analysis.datasets import load_inputs, network_path
+from analysis.county import load_county, load_county_inputs
+from analysis.datasets import DATA_DIR, network_path
 from analysis.errors import NetworkError
 from analysis.travel import load_travel_model
 from app.config import Settings, get_settings
@@ -38,7 +39,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 GZIP_MIN_BYTES = 2048
 
 _DESCRIPTION = """
-晋江市 15分钟医疗卫生服务圈 — health-service and emergency-response coverage of a county against its plan.
+15分钟医疗卫生服务圈 — health-service and emergency-response coverage of a county against its plan.
 
 All coordinates are WGS-84 (EPSG:4326, longitude first). Travel times come from the road network when one is
 loaded, otherwise from a straight-line estimate; every answer says which (`network_source`). Bad parameters
@@ -47,22 +48,27 @@ get a 422 whose `detail` names the parameter and the allowed range.
 
 
 def build_state(settings: Settings) -> AppState:
-    """Load the inputs and the travel model once (the expensive part of start-up)."""
-    inputs = load_inputs(settings.data_dir)
+    """Load the county folder and the travel model once (the expensive part of start-up)."""
+    county = load_county(settings.data_dir if settings.data_dir is not None else DATA_DIR)
+    inputs = load_county_inputs(county)
     if settings.network_file is not None and not settings.network_file.is_file():
         msg = (
             f"HEALTHCIRCLE_NETWORK_FILE={settings.network_file} does not exist; build it with "
             "`healthcircle network fetch` or unset it to use the data folder's own graph."
         )
         raise NetworkError(msg)
-    travel = load_travel_model(settings.network_file or network_path(settings.data_dir))
+    travel = load_travel_model(settings.network_file or network_path(settings.data_dir), crs=county.crs)
     logger.info(
-        "Loaded %d facilities, %d population cells; travel: %s",
+        "Loaded %s: %d facilities, %d population cells; travel: %s; working CRS %s",
+        county.label,
         len(inputs.facilities),
         len(inputs.population.cells),
         travel.network_source,
+        county.crs,
     )
-    return AppState(inputs=inputs, travel=travel, settings=settings, cache=LRUCache(settings.cache_size))
+    return AppState(
+        inputs=inputs, travel=travel, settings=settings, cache=LRUCache(settings.cache_size), county=county
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -89,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="healthcircle",
-        summary="晋江 15分钟医疗卫生服务圈 / county health-service coverage",
+        summary="县域 15分钟医疗卫生服务圈 / county health-service coverage",
         description=_DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,

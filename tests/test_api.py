@@ -78,7 +78,7 @@ def test_state_is_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     import app.main as main
 
     calls = {"inputs": 0, "travel": 0}
-    real_inputs, real_travel = main.load_inputs, main.load_travel_model
+    real_inputs, real_travel = main.load_county_inputs, main.load_travel_model
 
     def count_inputs(*args: Any, **kwargs: Any) -> Any:
         calls["inputs"] += 1
@@ -88,7 +88,7 @@ def test_state_is_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
         calls["travel"] += 1
         return real_travel(*args, **kwargs)
 
-    monkeypatch.setattr(main, "load_inputs", count_inputs)
+    monkeypatch.setattr(main, "load_county_inputs", count_inputs)
     monkeypatch.setattr(main, "load_travel_model", count_travel)
     with TestClient(create_app(Settings())) as c:
         for _ in range(3):

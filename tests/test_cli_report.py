@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import analysis.datasets
+import analysis.county
 import analysis.travel
+from analysis.county import County
 from analysis.datasets import get_path
 from analysis.standards import STANDARD_IDS
 from app.cli import cli
@@ -27,15 +28,26 @@ def tiny(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Make the command read the tiny line county and its line-shaped travel model."""
     seen: dict[str, Any] = {}
 
-    def fake_inputs(data_dir: Path | None = None) -> Any:
-        seen["data_dir"] = data_dir
+    def fake_county(folder: Path) -> County:
+        seen["data_dir"] = folder
+        return County(
+            folder=folder,
+            name_zh="线县",
+            name_en="Line",
+            admin_code=None,
+            crs="EPSG:32650",
+            crs_source="test",
+        )
+
+    def fake_inputs(county: County) -> Any:
         return make_inputs()
 
     def fake_travel(network_path: Path | None = None, *, crs: str | None = None) -> Any:
         seen["network_path"] = network_path
         return LineTravel()
 
-    monkeypatch.setattr(analysis.datasets, "load_inputs", fake_inputs)
+    monkeypatch.setattr(analysis.county, "load_county", fake_county)
+    monkeypatch.setattr(analysis.county, "load_county_inputs", fake_inputs)
     monkeypatch.setattr(analysis.travel, "load_travel_model", fake_travel)
     return seen
 

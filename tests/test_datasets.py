@@ -311,5 +311,5 @@ def test_towns_and_boundary_validation(tmp_path: Path) -> None:
         load_boundary(point_outline)
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps([{"id": "x"}]), encoding="utf-8")
-    with pytest.raises(DataError, match="entry 1 needs at least 'id' and 'value'"):
+    with pytest.raises(DataError, match="entry 1: key 'value' is missing"):
         load_facts(facts)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -393,6 +394,7 @@ def test_cli_isochrones_straight_line(tmp_path: Path, monkeypatch: pytest.Monkey
     from app.cli import cli
 
     # No road graph in the (stand-in) data folder: the command must fall back to straight lines.
+    shutil.copy(analysis.datasets.get_path("boundary"), tmp_path)  # the folder's own outline
     monkeypatch.setattr(analysis.datasets, "DATA_DIR", tmp_path)
     fac = _facilities(tmp_path / "facilities.geojson")
     out = tmp_path / "iso.geojson"

@@ -120,7 +120,12 @@ def _scenario_title(document: Mapping[str, Any]) -> str:
     minutes = circle.get("threshold_minutes", document.get("scenario", {}).get("minutes"))
     prefix = f"{float(minutes):g}分钟" if minutes is not None else ""
     english = f"{float(minutes):g}-minute " if minutes is not None else ""
-    return f"{prefix}医疗卫生服务圈与规划指标评估 {english}health-service coverage against the plan"
+    county = document.get("county") or {}
+    name_zh, name_en = county.get("name_zh") or "", county.get("name_en") or ""
+    return (
+        f"{name_zh}{prefix}医疗卫生服务圈与规划指标评估 "
+        f"{name_en + ' ' if name_en else ''}{english}health-service coverage against the plan"
+    )
 
 
 def render_html(

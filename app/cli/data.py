@@ -9,9 +9,11 @@ from typing import Annotated
 
 import typer
 
-from analysis.datasets import ValidationReport, validate_facilities
+from analysis.county import County, folder_path
+from analysis.datasets import ValidationReport, load_boundary, validate_facilities
 from analysis.errors import DataError, ParameterError
 from analysis.population import load_population
+from app.cli.common import DataDirOption, county_line, load_folder
 
 #: Problems listed before the rest are summarised as a count.
 MAX_PROBLEMS_SHOWN = 200
@@ -58,20 +60,56 @@ def _print_summary(report: ValidationReport) -> None:
         typer.echo(f"planned 规划中: {planned}")
 
 
+def _validate_folder(county: County) -> None:
+    """Load every input of the folder; print one line per file, or the first problem (exit 1)."""
+    from analysis.county import load_county_inputs
+
+    try:
+        inputs = load_county_inputs(county)
+    except DataError as exc:
+        typer.echo(f"1 problem in the county folder {county.folder}:\n  - {exc}", err=True)
+        raise typer.Exit(1) from None
+    fac = inputs.facilities
+    located = int((fac.geometry.notna() & ~fac.geometry.is_empty).sum())
+    typer.echo(county_line(county))
+    typer.echo(f"  facilities 设施: {len(fac)} ({located} located)")
+    typer.echo(
+        f"  population 人口: {inputs.population.total:,.0f} people in {len(inputs.population.cells)} cells; "
+        f"{inputs.population.source}"
+    )
+    typer.echo(f"  towns 乡镇: {len(inputs.towns)}" + ("" if len(inputs.towns) else " (no towns.geojson)"))
+    typer.echo(f"  facts 统计数据: {len(inputs.facts)}")
+    typer.echo("no problems found")
+
+
 def register(cli: typer.Typer) -> None:
     """Add the ``validate`` command to *cli*."""
 
     @cli.command()
     def validate(
         path: Annotated[
-            Path,
-            typer.Argument(help="Facilities (.geojson, .gpkg, .csv with lon/lat) or population GeoJSON."),
-        ],
+            Path | None,
+            typer.Argument(
+                help=(
+                    "Facilities (.geojson, .gpkg, .csv with lon/lat) or population GeoJSON; "
+                    "default: every file of the county folder."
+                )
+            ),
+        ] = None,
         crs: Annotated[
             Datum, typer.Option("--crs", help="Datum of the coordinates; gcj02 = AMap/Tencent points.")
         ] = Datum.wgs84,
+        data_dir: DataDirOption = None,
     ) -> None:
-        """Check a data file: print counts by kind and precision, or every problem found (exit 1)."""
+        """Check a data file against the county's outline: counts by kind and precision, or every problem.
+
+        Without PATH, checks every file of the folder (manifest, outline, facilities, population, towns,
+        facts).
+        """
+        county = load_folder(data_dir)
+        if path is None:
+            _validate_folder(county)
+            return
         if not path.exists():
             typer.echo(f"{path} does not exist; check the path.", err=True)
             raise typer.Exit(2)
@@ -88,12 +126,17 @@ def register(cli: typer.Typer) -> None:
             )
             return
         try:
-            report = validate_facilities(path, crs=crs.value)
+            boundary = load_boundary(folder_path(county, "boundary"))
+            report = validate_facilities(path, crs=crs.value, boundary=boundary, working_crs=county.crs)
+        except DataError as exc:
+            typer.echo(f"1 problem with the county folder {county.folder}:\n  - {exc}", err=True)
+            raise typer.Exit(1) from None
         except ParameterError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(2) from None
         if report.ok:
             _print_summary(report)
+            typer.echo(f"checked against the outline of {county_line(county)}")
             return
         problems = report.problems
         typer.echo(f"{len(problems)} problem(s) in {path}:", err=True)

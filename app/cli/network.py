@@ -5,20 +5,27 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from analysis import settings
-from analysis.datasets import DATA_DIR, NETWORK_FILE
+from analysis.datasets import NETWORK_FILE
 from analysis.errors import HealthcircleError
-from app.cli.common import NetworkOption, fail, resolve_network
+from app.cli.common import (
+    DataDirOption,
+    NetworkOption,
+    county_line,
+    data_folder,
+    fail,
+    load_folder,
+    resolve_network,
+)
+
+if TYPE_CHECKING:
+    from analysis.county import County
 
 logger = logging.getLogger(__name__)
-
-#: Where ``network fetch`` writes the graph of the embedded county; every command uses it when present.
-DEFAULT_NETWORK = DATA_DIR / NETWORK_FILE
-DEFAULT_CACHE = DATA_DIR / "network" / "cache"
 
 
 def _parse_minutes(text: str) -> list[float]:
@@ -34,13 +41,20 @@ def _parse_minutes(text: str) -> list[float]:
 def fetch(
     boundary: Annotated[
         Path | None,
-        typer.Option("--boundary", help="County outline (GeoJSON); default data/boundary.geojson."),
+        typer.Option(
+            "--boundary", help="County outline (GeoJSON); default the county folder's boundary.geojson."
+        ),
     ] = None,
     network_type: Annotated[str, typer.Option("--network-type", help="drive, walk, bike or all.")] = "drive",
     out: Annotated[
-        Path, typer.Option("--out", help="GraphML file to write (.gz = gzipped).")
-    ] = DEFAULT_NETWORK,
-    cache_dir: Annotated[Path, typer.Option("--cache-dir", help="osmnx HTTP cache folder.")] = DEFAULT_CACHE,
+        Path | None,
+        typer.Option("--out", help="GraphML file to write (.gz = gzipped); default the folder's network/."),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="osmnx HTTP cache folder; default the folder's network/cache."),
+    ] = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Download the OpenStreetMap road graph of the county and save it (needs internet).
 
@@ -50,9 +64,15 @@ def fetch(
 
     from analysis.network import NETWORK_TYPES, graph_from_osm, save_graphml
 
-    path = boundary if boundary is not None else DATA_DIR / "boundary.geojson"
+    folder = data_folder(data_dir)
+    path = boundary if boundary is not None else folder / "boundary.geojson"
+    out = out if out is not None else folder / NETWORK_FILE
+    cache_dir = cache_dir if cache_dir is not None else folder / "network" / "cache"
     if not path.is_file():
-        fail(f"boundary file {path} not found; build the data first or pass --boundary.")
+        fail(
+            f"boundary file {path} not found; give the county folder its outline "
+            "(`healthcircle init DIR --boundary FILE`) or pass --boundary."
+        )
     if network_type not in NETWORK_TYPES:
         fail(f"--network-type must be one of {', '.join(NETWORK_TYPES)}, got {network_type!r}.", 2)
     try:
@@ -71,10 +91,13 @@ def fetch(
     )
 
 
-def _load_facilities(path: Path | None) -> Any:
-    from analysis.datasets import load_facilities
+def _load_facilities(path: Path | None, county: County) -> Any:
+    from analysis.county import folder_path
+    from analysis.datasets import load_boundary, load_facilities
 
-    return load_facilities(path)
+    boundary = load_boundary(folder_path(county, "boundary"))
+    chosen = path if path is not None else folder_path(county, "facilities")
+    return load_facilities(chosen, boundary=boundary, working_crs=county.crs)
 
 
 def isochrones(
@@ -89,8 +112,9 @@ def isochrones(
     profile: Annotated[str, typer.Option("--profile", help="ambulance, car, ebike or walk.")] = "car",
     network_file: NetworkOption = None,
     facilities: Annotated[
-        Path | None, typer.Option("--facilities", help="Facilities file; default the embedded data.")
+        Path | None, typer.Option("--facilities", help="Facilities file; default the county folder's.")
     ] = None,
+    data_dir: DataDirOption = None,
     direction: Annotated[
         str, typer.Option("--direction", help="from_sources, to_sources or auto (EMS sites send out).")
     ] = "auto",
@@ -115,8 +139,10 @@ def isochrones(
         fail(str(exc), 2)
     if direction not in ("auto", "from_sources", "to_sources"):
         fail(f"--direction must be from_sources, to_sources or auto, got {direction!r}.", 2)
+    county = load_folder(data_dir)
+    network_path = resolve_network(network_file, data_dir)
     try:
-        fac = _load_facilities(facilities)
+        fac = _load_facilities(facilities, county)
         unknown = sorted(set(kinds) - set(fac["kind"]))
         if unknown:
             fail(
@@ -136,7 +162,7 @@ def isochrones(
         located = fac[~missing]
         if located.empty:
             fail("no located facilities of the requested kind(s); nothing to draw.")
-        travel = load_travel_model(resolve_network(network_file))
+        travel = load_travel_model(network_path, crs=county.crs)
         xy = to_working_crs(located, travel.crs).get_coordinates().to_numpy()
         chosen = direction
         if direction == "auto":
@@ -161,6 +187,7 @@ def isochrones(
         f"{profile}, "
         f"{chosen}; {travel.network_source}) → {out}"
     )
+    typer.echo(county_line(county))
 
 
 def register(cli: typer.Typer) -> None:

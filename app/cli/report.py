@@ -13,7 +13,15 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from analysis.errors import HealthcircleError, ParameterError
-from app.cli.common import DataDirOption, NetworkOption, fail, resolve_network
+from app.cli.common import (
+    DataDirOption,
+    NetworkOption,
+    county_line,
+    fail,
+    load_folder,
+    load_folder_inputs,
+    resolve_network,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +141,8 @@ def report(
 
     对照规划指标评估覆盖情况（15分钟医疗服务圈、14分钟急救圈、每3万人1辆救护车、AED…）。
     """
+    from analysis.county import cite_plan
     from analysis.coverage import CoverageOptions, resolve_options, run_coverage
-    from analysis.datasets import load_inputs
     from analysis.travel import load_travel_model
 
     options = CoverageOptions(
@@ -145,12 +153,15 @@ def report(
     except ParameterError as exc:
         fail(str(exc), 2)
     network_path = resolve_network(network, data_dir)
+    county = load_folder(data_dir)
     try:
         with _progress() as step:
-            inputs = step("读取数据 Loading data…", lambda: load_inputs(data_dir))
-            travel = step("载入出行模型 Loading travel model…", lambda: load_travel_model(network_path))
+            inputs = step("读取数据 Loading data…", lambda: load_folder_inputs(county))
+            travel = step(
+                "载入出行模型 Loading travel model…", lambda: load_travel_model(network_path, crs=county.crs)
+            )
             run = step("计算覆盖 Computing coverage…", lambda: run_coverage(inputs, travel, options=options))
-            document = run.document
+            document = cite_plan(run.document, county)
             if format is ReportFormat.html:
                 from analysis.report import render_html
 
@@ -171,6 +182,7 @@ def report(
         _write_csv(document, out)
     else:
         _write_text(page, out)
+    typer.echo(county_line(county), err=True)
 
 
 def register(cli: typer.Typer) -> None:

@@ -11,7 +11,15 @@ import typer
 
 from analysis.errors import HealthcircleError, ParameterError
 from analysis.siting import SiteKind, SiteModel
-from app.cli.common import DataDirOption, NetworkOption, fail, resolve_network
+from app.cli.common import (
+    DataDirOption,
+    NetworkOption,
+    county_line,
+    fail,
+    load_folder,
+    load_folder_inputs,
+    resolve_network,
+)
 
 
 class SiteFormat(StrEnum):
@@ -94,17 +102,18 @@ def site(
     """
     from rich.console import Console
 
-    from analysis.datasets import load_inputs
+    from analysis.county import cite_plan
     from analysis.siting import load_candidates, recommend_sites
     from analysis.travel import load_travel_model
 
     network_path = resolve_network(network, data_dir)
+    county = load_folder(data_dir)
     console = Console(stderr=True)
     try:
         with console.status("读取数据 Loading data…") as status:
-            inputs = load_inputs(data_dir)
+            inputs = load_folder_inputs(county)
             status.update("载入出行模型 Loading travel model…")
-            travel = load_travel_model(network_path)
+            travel = load_travel_model(network_path, crs=county.crs)
             gdf_candidates = load_candidates(candidates) if candidates is not None else None
             document = recommend_sites(
                 inputs,
@@ -123,6 +132,7 @@ def site(
         fail(str(exc), 2)
     except (HealthcircleError, OSError) as exc:
         fail(str(exc))
+    document = cite_plan(document, county)
     text = _render(document, format)
     if out is None:
         typer.echo(text, nl=not text.endswith("\n"))
@@ -130,6 +140,7 @@ def site(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8-sig" if format is SiteFormat.csv else "utf-8")
         typer.echo(f"已写入 Written: {out}", err=True)
+    typer.echo(county_line(county), err=True)
     if document.get("time_limited"):
         typer.echo(f"注意 Note: the solver hit its time limit; MIP gap {document['gap']}", err=True)
 

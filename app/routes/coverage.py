@@ -5,6 +5,7 @@ Runs are cached per scenario, so a repeated request costs a dictionary look-up a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from typing import Annotated
@@ -12,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from analysis import settings as defaults
+from analysis.county import cite_plan
 from analysis.coverage import CoverageOptions, CoverageRun, run_coverage
 from app.deps import AppState, StateDep
 from app.errors import QueryParameterError
@@ -85,7 +87,10 @@ def get_run(state: AppState, options: CoverageOptions) -> CoverageRun:
 
     def compute() -> CoverageRun:
         logger.info("coverage run for %s", options)
-        return run_coverage(state.inputs, state.travel, options=options)
+        run = run_coverage(state.inputs, state.travel, options=options)
+        if state.county is None:
+            return run
+        return dataclasses.replace(run, document=cite_plan(run.document, state.county))
 
     run: CoverageRun = state.cache.get_or_compute(("coverage", options), compute)
     return run

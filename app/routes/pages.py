@@ -8,8 +8,12 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from analysis import maps
+<<<<<<< HEAD
 from analysis.report import render_html
 from app.deps import StateDep
+=======
+from app.deps import AppState, StateDep
+>>>>>>> 0531046 (County folder: manifest county.toml (name, admin code, working CRS or the outline's UTM zone, plan, targets, assumptions), facts.json schema, every command and the server read the folder with --data-dir / HEALTHCIRCLE_DATA_DIR)
 from app.routes.coverage import OptionsDep, get_run
 from app.schemas import ERROR_RESPONSES
 
@@ -39,6 +43,23 @@ def _page(title: str, body: str) -> HTMLResponse:
     )
 
 
+def _county_words(state: AppState) -> tuple[str, str, str, str, str]:
+    """Name (zh, en), plan (zh, en) and working CRS of the served county, from its manifest."""
+    county = state.county
+    if county is None:
+        return "县域", "County", "规划", "the plan", state.travel.crs
+    plan = county.plan
+    plan_zh = plan.title_zh if plan is not None else "国家及省级标准（county.toml 未指定规划）"
+    plan_en = (
+        (plan.title_en or plan.title_zh)
+        if plan is not None
+        else "national targets (county.toml names no plan)"
+    )
+    name_zh = county.name_zh or county.name_en
+    name_en = county.name_en or county.name_zh
+    return name_zh, name_en, plan_zh, plan_en, f"{county.crs} ({county.crs_source})"
+
+
 @router.get("/", response_class=HTMLResponse, summary="Landing page")
 def landing(state: StateDep) -> HTMLResponse:
     """Links to the maps, the report, the JSON API and its documentation (Chinese first, English beside)."""
@@ -53,11 +74,13 @@ def landing(state: StateDep) -> HTMLResponse:
             population_modelled=state.inputs.population.modelled,
         )
     )
+    name_zh, name_en, plan_zh, plan_en, crs = _county_words(state)
     body = f"""
-<h1>晋江市 15分钟医疗卫生服务圈 <small>Jinjiang health-service coverage</small></h1>
-<p>对照《晋江市"十四五"卫生健康事业发展专项规划》检查医疗卫生服务圈和急救圈的覆盖情况。
-<br><small>Coverage of health facilities and emergency response checked against the county's
-14th Five-Year Health Plan.</small></p>
+<h1>{html.escape(name_zh)} 15分钟医疗卫生服务圈
+<small>{html.escape(name_en)} health-service coverage</small></h1>
+<p>对照{html.escape(plan_zh)}检查医疗卫生服务圈和急救圈的覆盖情况。
+<br><small>Coverage of health facilities and emergency response checked against {html.escape(plan_en)}.
+</small></p>
 {caveats}
 <h2>地图 Maps</h2>
 <ul>
@@ -79,12 +102,13 @@ def landing(state: StateDep) -> HTMLResponse:
 </ul>
 <p>数据 Data: {len(facilities)} 个机构 facilities ({located} 已定位 located);
 {len(state.inputs.population.cells):,} 个人口网格 population cells.
-<br>路网 Network: {html.escape(state.travel.network_source)}</p>
+<br>路网 Network: {html.escape(state.travel.network_source)}
+<br>坐标系 Working CRS: {html.escape(crs)}</p>
 <p><small>地图参数与 /api/coverage 相同，例如 Maps take the same parameters as /api/coverage, e.g.
 <a href="/maps/coverage?mode=walk&amp;minutes=15">/maps/coverage?mode=walk&amp;minutes=15</a>,
 <a href="/maps/coverage?include_planned=true">?include_planned=true</a>.</small></p>
 """
-    return _page("晋江市 15分钟医疗卫生服务圈 Jinjiang health-service coverage", body)
+    return _page(f"{name_zh} 15分钟医疗卫生服务圈 {name_en} health-service coverage", body)
 
 
 #: Navigation shown at the top of the server's report.
@@ -99,6 +123,7 @@ REPORT_LINKS = (
 
 @router.get("/report", response_class=HTMLResponse, summary="Coverage report (HTML)")
 def report(state: StateDep, options: OptionsDep) -> HTMLResponse:
+<<<<<<< HEAD
     """The same page as `healthcircle report --format html`: every standard with a pass / fail / unknown
     badge and its note, charts (coverage vs minutes, towns against the target, ambulance response times),
     the planned-facility scenario, towns, what was left out and the assumptions. Same parameters as
@@ -113,3 +138,19 @@ def report(state: StateDep, options: OptionsDep) -> HTMLResponse:
 
     page: str = state.cache.get_or_compute(("report_html", options), render)
     return HTMLResponse(page)
+=======
+    """The coverage document as a readable page: standards, then towns. Same parameters as /api/coverage."""
+    document = get_run(state, options).document
+    caveats = _caveats_html(maps.caveats(document, population_modelled=state.inputs.population.modelled))
+    name_zh, name_en, _, _, _ = _county_words(state)
+    body = (
+        f"<h1>{html.escape(name_zh)} 覆盖报告 <small>{html.escape(name_en)} coverage report</small></h1>"
+        f"<p>出行方式 Mode: <b>{html.escape(str(options.profile))}</b>, {options.minutes:g} 分钟 min; "
+        f"规划机构 planned facilities: {'计入 included' if options.include_planned else '不计 excluded'}</p>"
+        f"{caveats}<h2>标准 Standards</h2>{maps.standards_html(document)}"
+        "<h2>乡镇 Towns</h2>"
+        + maps.towns_html(document.get("towns", [])).replace("<details>", "<details open>")
+        + '<p><a href="/">首页 Home</a> · <a href="/api/coverage">JSON</a></p>'
+    )
+    return _page(f"{name_zh} 覆盖报告 {name_en} coverage report", body)
+>>>>>>> 0531046 (County folder: manifest county.toml (name, admin code, working CRS or the outline's UTM zone, plan, targets, assumptions), facts.json schema, every command and the server read the folder with --data-dir / HEALTHCIRCLE_DATA_DIR)

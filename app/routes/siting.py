@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from analysis.county import cite_plan
 from analysis.errors import DataError, ParameterError
 from analysis.siting import KINDS, SiteKind, SiteModel, candidates_xy, recommend_sites
 from app.deps import AppState, StateDep
@@ -187,7 +188,7 @@ def run_siting(state: AppState, request: SitingRequest) -> dict[str, Any]:
                 time_limit_s=API_SOLVER_TIME_LIMIT_S,
             )
         )
-        return document
+        return cite_plan(document, state.county) if state.county is not None else document
 
     if candidates is not None:
         return compute()
