@@ -375,7 +375,7 @@ def test_report_page(client: TestClient) -> None:
 
 def test_report_title_follows_minutes(client: TestClient) -> None:
     page = client.get("/report", params={"minutes": 10}).text
-    assert "<h1>10分钟医疗卫生服务圈" in page and "10分钟医疗卫生服务圈 10-minute" in page
+    assert "<h1>晋江市 10分钟医疗卫生服务圈" in page and "Jinjiang 10-minute" in page
 
 
 def _offline(page: str) -> None:

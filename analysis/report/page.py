@@ -123,7 +123,7 @@ def _scenario_title(document: Mapping[str, Any]) -> str:
     county = document.get("county") or {}
     name_zh, name_en = county.get("name_zh") or "", county.get("name_en") or ""
     return (
-        f"{name_zh}{prefix}医疗卫生服务圈与规划指标评估 "
+        f"{name_zh + ' ' if name_zh else ''}{prefix}医疗卫生服务圈与规划指标评估 "
         f"{name_en + ' ' if name_en else ''}{english}health-service coverage against the plan"
     )
 

@@ -8,12 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from analysis import maps
-<<<<<<< HEAD
 from analysis.report import render_html
-from app.deps import StateDep
-=======
 from app.deps import AppState, StateDep
->>>>>>> 0531046 (County folder: manifest county.toml (name, admin code, working CRS or the outline's UTM zone, plan, targets, assumptions), facts.json schema, every command and the server read the folder with --data-dir / HEALTHCIRCLE_DATA_DIR)
 from app.routes.coverage import OptionsDep, get_run
 from app.schemas import ERROR_RESPONSES
 
@@ -123,7 +119,6 @@ REPORT_LINKS = (
 
 @router.get("/report", response_class=HTMLResponse, summary="Coverage report (HTML)")
 def report(state: StateDep, options: OptionsDep) -> HTMLResponse:
-<<<<<<< HEAD
     """The same page as `healthcircle report --format html`: every standard with a pass / fail / unknown
     badge and its note, charts (coverage vs minutes, towns against the target, ambulance response times),
     the planned-facility scenario, towns, what was left out and the assumptions. Same parameters as
@@ -138,19 +133,3 @@ def report(state: StateDep, options: OptionsDep) -> HTMLResponse:
 
     page: str = state.cache.get_or_compute(("report_html", options), render)
     return HTMLResponse(page)
-=======
-    """The coverage document as a readable page: standards, then towns. Same parameters as /api/coverage."""
-    document = get_run(state, options).document
-    caveats = _caveats_html(maps.caveats(document, population_modelled=state.inputs.population.modelled))
-    name_zh, name_en, _, _, _ = _county_words(state)
-    body = (
-        f"<h1>{html.escape(name_zh)} 覆盖报告 <small>{html.escape(name_en)} coverage report</small></h1>"
-        f"<p>出行方式 Mode: <b>{html.escape(str(options.profile))}</b>, {options.minutes:g} 分钟 min; "
-        f"规划机构 planned facilities: {'计入 included' if options.include_planned else '不计 excluded'}</p>"
-        f"{caveats}<h2>标准 Standards</h2>{maps.standards_html(document)}"
-        "<h2>乡镇 Towns</h2>"
-        + maps.towns_html(document.get("towns", [])).replace("<details>", "<details open>")
-        + '<p><a href="/">首页 Home</a> · <a href="/api/coverage">JSON</a></p>'
-    )
-    return _page(f"{name_zh} 覆盖报告 {name_en} coverage report", body)
->>>>>>> 0531046 (County folder: manifest county.toml (name, admin code, working CRS or the outline's UTM zone, plan, targets, assumptions), facts.json schema, every command and the server read the folder with --data-dir / HEALTHCIRCLE_DATA_DIR)
