@@ -121,6 +121,40 @@ CURVE_MAX_MINUTES: int = 30
 #: How many worst-served cells and towns a coverage report lists.
 WORST_SERVED_COUNT: int = 10
 
+# --- time of day -------------------------------------------------------------------------------
+#: Periods a coverage run can be asked for: free flow (``offpeak``) or weekday rush hour (``peak``).
+PERIODS: Final = ("offpeak", "peak")
+#: Period of a run when none is asked for: free-flow figures are reproducible and comparable.
+DEFAULT_PERIOD: str = "offpeak"
+#: Multiplier on travel minutes per profile at peak hour (weekday 07-09 and 17-19). AMap's
+#: 《中国主要城市交通分析报告》 measures the "congestion delay index" = peak travel time / free-flow
+#: travel time: in 2019 the most congested of its 50 main cities (Harbin) was 1.935, and Quanzhou
+#: ranked 45th of 50 in 2018 Q3 (lowest congestion grade, peak car speed above 30 km/h); 1.3 for
+#: cars is a low-congestion city's figure. Ambulances under lights and sirens keep about half that
+#: delay and e-bikes, filtering past queues, mainly wait at junctions: both are assumptions.
+#: Walking does not slow. Applied to whole door-to-door minutes, never to distances.
+PEAK_FACTOR_BY_PROFILE: dict[str, float] = {"ambulance": 1.15, "car": 1.3, "ebike": 1.1, "walk": 1.0}
+
+# --- accessibility and equity ----------------------------------------------------------------
+#: Enhanced two-step floating catchment (E2SFCA, Luo & Qi 2009, Health & Place 15:1100-1107):
+#: travel-time bands (upper bound, minutes) and their Gaussian decay weights 1 / 0.68 / 0.22 at
+#: 0-10 / 10-20 / 20-30 min, as in the paper and in pysal/access's examples. Beyond the last band
+#: a facility is out of the catchment.
+E2SFCA_BANDS: tuple[tuple[float, float], ...] = ((10.0, 1.0), (20.0, 0.68), (30.0, 0.22))
+#: Travel mode of the E2SFCA catchment: a bed is reached by car or taxi in Jinjiang.
+E2SFCA_PROFILE: str = "car"
+#: Facility columns measured as capacity by E2SFCA when a data folder supplies them (beds always).
+CAPACITY_COLUMNS: tuple[str, ...] = ("beds", "doctors", "nurses", "general_practitioners")
+#: E2SFCA scores are reported per this many people (beds per 1,000, like the plan's ratio).
+ACCESSIBILITY_PER_PEOPLE: int = 1000
+#: The worst-served share of people the report describes (slowest 10 %).
+WORST_SERVED_SHARE: float = 0.10
+#: Palma ratio: share held by the top 10 % over the share held by the bottom 40 % (Palma 2011).
+PALMA_TOP_SHARE: float = 0.10
+PALMA_BOTTOM_SHARE: float = 0.40
+#: Points of the Lorenz curves in the document (evenly spaced population shares, ends included).
+LORENZ_POINTS: int = 21
+
 # --- population surface ---------------------------------------------------------------------
 #: Side of a population grid cell, metres: fine enough for 15-minute walks (~1.1 km),
 #: coarse enough that the county (~720 km²) stays near 3,000 cells.

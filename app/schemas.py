@@ -25,6 +25,13 @@ class Profile(StrEnum):
     walk = "walk"
 
 
+class Period(StrEnum):
+    """Time of day of a coverage run (``analysis.settings.PERIODS``)."""
+
+    offpeak = "offpeak"
+    peak = "peak"
+
+
 class FacilityKind(StrEnum):
     """Facility kinds of ``data/facilities.geojson`` (``analysis.datasets.FACILITY_KINDS``)."""
 
@@ -231,6 +238,12 @@ class CoverageDocument(BaseModel):
     standards: list[StandardResult]
     towns: list[dict[str, Any]]
     scenario: Any = None
+    period: str | None = None
+    accessibility: Any = None
+    equity: Any = None
+    shortfalls: Any = None
+    worst_served: Any = None
+    town_ranking: Any = None
 
 
 # --- serialisation helpers --------------------------------------------------------------------------------

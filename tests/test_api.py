@@ -244,6 +244,24 @@ def test_coverage_include_planned(client: TestClient) -> None:
     assert doc["scenario"]["include_planned"] is True
 
 
+def test_coverage_period(client: TestClient) -> None:
+    off = client.get("/api/coverage").json()
+    peak = client.get("/api/coverage", params={"period": "peak"}).json()
+    assert off["period"] == "offpeak"
+    assert peak["period"] == "peak"
+    assert peak["peak_factors"]["car"] == defaults.PEAK_FACTOR_BY_PROFILE["car"]
+
+    def share(doc: dict) -> float:
+        return float(next(s["value"] for s in doc["standards"] if s["id"] == "ems_response_14min"))
+
+    assert share(peak) < share(off)
+    for key in ("accessibility", "equity", "shortfalls", "worst_served", "town_ranking"):
+        assert key in peak
+    r = client.get("/api/coverage", params={"period": "night"})
+    assert r.status_code == 422
+    assert "period" in r.text
+
+
 def test_coverage_profile_alias_and_conflict(client: TestClient) -> None:
     a = client.get("/api/coverage", params={"profile": "walk"})
     b = client.get("/api/coverage", params={"mode": "walk"})

@@ -150,3 +150,19 @@ def test_default_data_json() -> None:
     ids = {s["id"]: s for s in doc["standards"]}
     assert ids["aed_per_10k"]["value"] == 60  # the reported count: no AED locations
     assert ids["ambulance_per_30k"]["passed"] is None  # fleet sizes are not published
+
+
+def test_period_option_reaches_the_run(tiny: dict[str, Any]) -> None:
+    from analysis import settings
+
+    result = runner.invoke(cli, ["report", "--format", "json", "--period", "peak"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["period"] == "peak"
+    ems = next(s for s in doc["standards"] if s["id"] == "ems_response_14min")
+    # drive 1, 9, 19 min at free flow, times the ambulance factor, + 3 min dispatch
+    factor = settings.PEAK_FACTOR_BY_PROFILE["ambulance"]
+    assert ems["median_minutes"] == pytest.approx(9 * factor + 3)
+    result = runner.invoke(cli, ["report", "--period", "night"])
+    assert result.exit_code == 2
+    assert "period 'night' is not known" in result.stderr

@@ -90,6 +90,74 @@ def standard_changes(current: Scenario, planned: Scenario, *, profile: str) -> l
     return changes
 
 
+def _measure_values(scenario: Scenario, profile: str) -> list[tuple[str, str, str, Any]]:
+    """(id, label, unit, value) of the headline measures of one scenario."""
+    m = scenario.measures
+    out: list[tuple[str, str, str, Any]] = []
+    for capacity, block in m["accessibility"].items():
+        out.append((f"e2sfca.{capacity}", f"E2SFCA {capacity}", block["unit"], block["value"]))
+        out.append(
+            (
+                f"e2sfca.{capacity}.gini",
+                f"Gini of E2SFCA {capacity}",
+                "Gini",
+                block["inequality"]["county"]["gini"],
+            )
+        )
+    circle = m["equity"]["by_mode"][profile]["any"]["county"]
+    for key in ("gini", "palma", "cv", "mean"):
+        unit = "minutes" if key == "mean" else key
+        out.append((f"travel.{profile}.any.{key}", f"{key} of minutes by {profile}", unit, circle[key]))
+    ems = m["equity"]["ems_response"]["county"]
+    out.append(("ems_response.gini", "Gini of ambulance response", "Gini", ems["gini"]))
+    worst = m["worst_served"]["service_circle"]
+    out.append(
+        (
+            "worst_served.median_minutes",
+            "median minutes of the worst-served 10 %",
+            "minutes",
+            worst["median_minutes"],
+        )
+    )
+    county = m["shortfalls"]["county"]
+    for kind in ("ambulances", "aeds", "beds"):
+        out.append((f"shortfall.{kind}", f"{kind} short", kind, county[kind]["shortfall"]))
+    return out
+
+
+def measure_changes(current: Scenario, planned: Scenario, *, profile: str) -> list[dict[str, Any]]:
+    """The headline equity, accessibility and shortfall measures without and with planned facilities.
+
+    Parameters
+    ----------
+    current, planned
+        The two scenarios.
+    profile
+        Headline mode of the service circle.
+
+    Returns
+    -------
+    list of dict
+        ``id``, ``label``, ``unit``, ``value_current``, ``value_with_planned``, ``change``.
+    """
+    rows = []
+    for (mid, label, unit, cur), (_, _, _, new) in zip(
+        _measure_values(current, profile), _measure_values(planned, profile), strict=True
+    ):
+        both = isinstance(cur, int | float) and isinstance(new, int | float)
+        rows.append(
+            {
+                "id": mid,
+                "label": label,
+                "unit": unit,
+                "value_current": cur,
+                "value_with_planned": new,
+                "change": new - cur if both else None,
+            }
+        )
+    return rows
+
+
 def scenario_block(
     fac: FacilityTable, current: Scenario, planned: Scenario, opts: ResolvedOptions
 ) -> dict[str, Any]:
@@ -119,6 +187,7 @@ def scenario_block(
         "headline": "with planned facilities" if opts.include_planned else "current network",
         "planned_facilities": planned_facilities(fac),
         "changes": standard_changes(current, planned, profile=opts.profile) if has_planned else [],
+        "measure_changes": measure_changes(current, planned, profile=opts.profile) if has_planned else [],
         "note": (
             "Each standard's value on the current network and with the planned facilities counted as open."
             if has_planned

@@ -13,7 +13,9 @@ from analysis.coverage.comparison import scenario_block
 from analysis.coverage.kinds import TIERS
 from analysis.coverage.left_out import cells_left_out, facilities_left_out
 from analysis.coverage.numeric import _jsonable, _nan_if_unreached, _take
+from analysis.coverage.period import peak_factors
 from analysis.coverage.results import _fact_value
+from analysis.coverage.town_rows import town_ranking
 from analysis.standards import STANDARDS
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ CELL_COLUMNS: tuple[str, ...] = (
     "nearest_ems_id",
     "covered_15min",
     "covered_ems",
+    "e2sfca_beds",
 )
 
 
@@ -77,6 +80,12 @@ def run_assumptions(opts: ResolvedOptions, *, straight: bool) -> dict[str, Any]:
         "MAX_SNAP_DISTANCE_M": settings.MAX_SNAP_DISTANCE_M,
         "INCLUDE_PLANNED": opts.include_planned,
     }
+    assumptions["PERIOD"] = opts.period
+    if opts.period == "peak":
+        assumptions["PEAK_FACTOR_BY_PROFILE"] = dict(settings.PEAK_FACTOR_BY_PROFILE)
+    assumptions["E2SFCA_PROFILE"] = settings.E2SFCA_PROFILE
+    assumptions["E2SFCA_BANDS"] = [list(b) for b in settings.E2SFCA_BANDS]
+    assumptions["WORST_SERVED_SHARE"] = settings.WORST_SERVED_SHARE
     if straight:
         assumptions["CIRCUITY_FACTOR"] = settings.CIRCUITY_FACTOR
         assumptions["STRAIGHT_LINE_SPEED_KMH"] = dict(settings.STRAIGHT_LINE_SPEED_KMH)
@@ -85,8 +94,8 @@ def run_assumptions(opts: ResolvedOptions, *, straight: bool) -> dict[str, Any]:
     return assumptions
 
 
-def estimate_banners(surface: PopulationSurface, *, straight: bool) -> list[str]:
-    """Plain-words warnings that travel or population is an estimate."""
+def estimate_banners(surface: PopulationSurface, *, straight: bool, period: str) -> list[str]:
+    """Plain-words warnings that travel or population is an estimate, and the time of day."""
     banners = []
     if straight:
         banners.append(
@@ -96,6 +105,12 @@ def estimate_banners(surface: PopulationSurface, *, straight: bool) -> list[str]
     if surface.modelled:
         how = surface.source.removeprefix("modelled:").strip().rstrip(".")
         banners.append(f"人口为模型估算 Population is modelled: {how}.")
+    if period == "peak":
+        factors = ", ".join(f"{p} ×{f:g}" for p, f in settings.PEAK_FACTOR_BY_PROFILE.items() if f != 1.0)
+        banners.append(
+            f"高峰时段 Peak hour: free-flow minutes multiplied by {factors} (PEAK_FACTOR_BY_PROFILE, "
+            "partly assumptions)."
+        )
     return banners
 
 
@@ -142,7 +157,9 @@ def assemble_document(
         "population_source": surface.source,
         "population_modelled": bool(surface.modelled),
         "travel_estimated": straight,
-        "banners": estimate_banners(surface, straight=straight),
+        "banners": estimate_banners(surface, straight=straight, period=opts.period),
+        "period": opts.period,
+        "peak_factors": peak_factors(opts.period),
         "population_total": total,
         "population_counted": total,
         "census_population": census,
@@ -151,6 +168,8 @@ def assemble_document(
         "scenario": scenario_block(fac, current, planned, opts),
         "standards": chosen.results,
         "towns": towns.rows,
+        "town_ranking": town_ranking(towns.rows),
+        **chosen.measures,
         "cells_left_out": {
             "population_total": float(np.nansum(cells.population_raw)),
             "population_counted": total,
@@ -195,5 +214,6 @@ def cells_frame(
     frame["nearest_ems_id"] = _take(fac.ids, chosen.travel.nearest_ems, None)
     frame["covered_15min"] = chosen_minutes["any"] <= opts.minutes
     frame["covered_ems"] = response <= opts.ems_minutes
+    frame["e2sfca_beds"] = chosen.scores.get("beds", np.full(len(frame), np.nan))
     frame = frame[[*CELL_COLUMNS, "geometry"]]
     return gpd.GeoDataFrame(frame, geometry="geometry")

@@ -87,6 +87,7 @@ def ems_response_14min(
     for row in town_rows:
         row["median_minutes"] = medians[row["town_code"]]
         row["p90_minutes"] = p90s[row["town_code"]]
+        row["population_beyond_target"] = row["population"] - row["population_covered"]
     median = weighted_quantile(response, pop, 0.5)
     p90 = weighted_quantile(response, pop, 0.9)
     count = int(settings.WORST_SERVED_COUNT)

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from analysis import settings
+from analysis.coverage.period import check_period
 from analysis.errors import ParameterError
 
 
@@ -27,6 +28,9 @@ class CoverageOptions:
         Count planned facilities (e.g. a hospital campus opening next year) as open.
     aed_walk_radius_m
         Walking distance to an AED counted as access (``settings.AED_WALK_RADIUS_M``).
+    period
+        Time of day, ``"offpeak"`` (free flow) or ``"peak"`` (minutes times
+        ``settings.PEAK_FACTOR_BY_PROFILE``); ``settings.DEFAULT_PERIOD``.
     """
 
     profile: str | None = None
@@ -35,6 +39,7 @@ class CoverageOptions:
     dispatch_minutes: float | None = None
     include_planned: bool = False
     aed_walk_radius_m: float | None = None
+    period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class ResolvedOptions:
     ems_minutes: float
     ems_radius_m: float
     required_share: float
+    period: str = "offpeak"
 
 
 def _check_number(name: str, value: float | None, default: float, high: float, *, low_open: bool) -> float:
@@ -132,4 +138,5 @@ def resolve_options(options: CoverageOptions | None = None) -> ResolvedOptions:
         ems_minutes=float(settings.EMS_RESPONSE_MINUTES),
         ems_radius_m=float(settings.EMS_RADIUS_M),
         required_share=float(settings.CIRCLE_REQUIRED_SHARE),
+        period=check_period(opts.period),
     )

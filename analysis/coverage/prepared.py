@@ -251,7 +251,8 @@ def prepare_facilities(facilities: gpd.GeoDataFrame, travel: TravelModel) -> Fac
     DataError
         If ``id``, ``kind`` or ``status`` is missing, or located facilities have no CRS.
     """
-    keep = [c for c in _FACILITY_FIELDS if c in facilities.columns]
+    fields = dict.fromkeys((*_FACILITY_FIELDS, *settings.CAPACITY_COLUMNS))
+    keep = [c for c in fields if c in facilities.columns]
     fac = pd.DataFrame({c: facilities[c].to_numpy() for c in keep})
     for column in ("id", "kind", "status"):
         if column not in fac:

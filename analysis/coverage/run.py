@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 
 from analysis.coverage.document import assemble_document, cells_frame
+from analysis.coverage.measures import evaluate_measures
 from analysis.coverage.options import CoverageOptions, resolve_options
+from analysis.coverage.period import at_period
 from analysis.coverage.prepared import prepare_cells, prepare_facilities
 from analysis.coverage.scenario import Scenario, evaluate_standards, scenario_travel
-from analysis.coverage.town_rows import add_town_headlines, align_town_rows
+from analysis.coverage.town_rows import add_town_headlines, add_town_measures, align_town_rows
 from analysis.coverage.town_table import TownContext
 from analysis.coverage.travel_queries import TravelQueries
 
@@ -57,7 +59,8 @@ def _evaluate(
         facts=inputs.facts,
         network_source=queries.travel.network_source,
     )
-    return Scenario(travel, results)
+    measures, scores = evaluate_measures(queries, towns, travel, opts=opts, facts=inputs.facts)
+    return Scenario(travel, results, measures, scores)
 
 
 def run_coverage(
@@ -87,6 +90,7 @@ def run_coverage(
         If the facility or population tables lack required columns.
     """
     opts = resolve_options(options)
+    travel = at_period(travel, opts.period)
     cells = prepare_cells(inputs.population, travel)
     facilities = prepare_facilities(inputs.facilities, travel)
     queries = TravelQueries(travel, cells, facilities, opts)
@@ -100,6 +104,7 @@ def run_coverage(
 
     align_town_rows(chosen.results, towns.rows)
     add_town_headlines(towns.rows, chosen.results)
+    add_town_measures(towns.rows, chosen.measures)
     document = assemble_document(
         surface=inputs.population,
         network_source=travel.network_source,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -65,10 +65,24 @@ class ScenarioTravel:
 
 @dataclass
 class Scenario:
-    """A scenario's travel and the result of every standard, in the order of the plan."""
+    """A scenario's travel, the result of every standard (in the order of the plan) and further measures.
+
+    Attributes
+    ----------
+    travel
+        Per-cell travel.
+    results
+        One result per standard.
+    measures
+        ``equity``, ``accessibility``, ``shortfalls``, ``worst_served`` blocks.
+    scores
+        Per-cell E2SFCA score per capacity column.
+    """
 
     travel: ScenarioTravel
     results: list[dict[str, Any]]
+    measures: dict[str, Any] = field(default_factory=dict)
+    scores: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def minutes(self) -> dict[str, dict[str, np.ndarray]]:

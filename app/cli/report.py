@@ -134,6 +134,13 @@ def report(
             help="Call-to-departure delay added to ambulance drive time (default 3; 0 = drive only).",
         ),
     ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="Time of day: offpeak (free flow, default) or peak (minutes times a factor per mode).",
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
     network: NetworkOption = None,
 ) -> None:
@@ -146,7 +153,11 @@ def report(
     from analysis.travel import load_travel_model
 
     options = CoverageOptions(
-        profile=profile, minutes=minutes, dispatch_minutes=dispatch_minutes, include_planned=include_planned
+        profile=profile,
+        minutes=minutes,
+        dispatch_minutes=dispatch_minutes,
+        include_planned=include_planned,
+        period=period,
     )
     try:
         resolve_options(options)

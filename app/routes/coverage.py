@@ -23,6 +23,7 @@ from app.schemas import (
     MAX_MINUTES,
     MIN_MINUTES,
     CoverageDocument,
+    Period,
     Profile,
     jsonable,
 )
@@ -66,6 +67,16 @@ def coverage_options(
             description="Call-to-departure minutes counted in the 14-minute response; default 3.",
         ),
     ] = None,
+    period: Annotated[
+        Period | None,
+        Query(
+            description=(
+                "Time of day: `offpeak` (free flow, default) or `peak` (weekday rush hour: minutes times "
+                "a factor per mode, PEAK_FACTOR_BY_PROFILE)."
+            ),
+            examples=["peak"],
+        ),
+    ] = None,
 ) -> CoverageOptions:
     """Build the (normalised, hashable) options of a coverage run from the query string."""
     if mode is not None and profile is not None and mode != profile:
@@ -79,6 +90,7 @@ def coverage_options(
         dispatch_minutes=float(dispatch_minutes)
         if dispatch_minutes is not None
         else defaults.EMS_DISPATCH_MINUTES,
+        period=period.value if period is not None else defaults.DEFAULT_PERIOD,
     )
 
 
