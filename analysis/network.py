@@ -99,32 +99,81 @@ def parse_maxspeed_kmh(value: Any) -> float:
             if "mph" in text.lower():
                 speed *= _MPH_TO_KMH
             return speed if speed > 0 else float("nan")
-    finite = [p for p in parts if np.isfinite(p)]
+    finite = sorted(p for p in parts if np.isfinite(p))  # sorted: the mean never depends on list order
     return float(np.mean(finite)) if finite else float("nan")
 
 
-def highway_class(value: Any) -> str:
-    """Return the highway class used to look up speeds.
+def highway_classes(value: Any) -> list[str]:
+    """Return the highway classes of an edge value, sorted, used to look up speeds.
 
     Parameters
     ----------
     value
-        OSM ``highway`` value; a list (simplified edges) takes its first element;
-        ``*_link`` classes take their parent (``primary_link`` → ``primary``).
+        OSM ``highway`` value; a list (edges merged by an older simplification, or read
+        back from GraphML as its Python repr) gives all its classes; ``*_link`` classes take
+        their parent (``primary_link`` → ``primary``).
+
+    Returns
+    -------
+    list of str
+        Distinct class names in sorted order (so the result never depends on list order),
+        ``[""]`` when missing.
+    """
+    if isinstance(value, list | tuple | set):
+        items = [str(v) for v in value]
+    else:
+        text = "" if value is None else str(value).strip()
+        if text.startswith("[") and text.endswith("]"):
+            items = [t.strip().strip("'\"") for t in text[1:-1].split(",")]
+        else:
+            items = [text]
+    out = set()
+    for item in items:
+        cls = item.strip()
+        if cls.endswith("_link"):
+            cls = cls[: -len("_link")]
+        out.add(cls)
+    return sorted(out) or [""]
+
+
+def highway_class(value: Any) -> str:
+    """Return the highway class of a single-class edge value (``*_link`` → parent).
+
+    Parameters
+    ----------
+    value
+        OSM ``highway`` value; for a list, the first of its sorted classes.
 
     Returns
     -------
     str
         The class name, ``""`` when missing.
     """
-    if isinstance(value, list | tuple):
-        value = value[0] if value else ""
-    text = "" if value is None else str(value).strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1].split(",")[0].strip().strip("'\"")
-    if text.endswith("_link"):
-        text = text[: -len("_link")]
-    return text
+    return highway_classes(value)[0]
+
+
+def _class_speed_kmh(cls: str, tagged_kmh: float, profile: str) -> tuple[float, bool]:
+    """Speed of one class for *profile* given a parsed ``maxspeed``, and whether the class is unknown."""
+    if cls in _NOT_ROADS:
+        return 0.0, False
+    table = settings.SPEED_KMH_BY_HIGHWAY
+    known = cls in table
+    if known:
+        speed = table[cls][profile]
+    elif profile in settings.VEHICLE_PROFILES:
+        # an unknown class is drivable only when a tagged limit says vehicles use it
+        speed = settings.DEFAULT_SPEED_KMH[profile] if np.isfinite(tagged_kmh) else 0.0
+    else:
+        speed = settings.DEFAULT_SPEED_KMH[profile]
+    if speed > 0 and np.isfinite(tagged_kmh) and profile != "walk":
+        cap = settings.MAXSPEED_CAP_KMH.get(profile, np.inf)
+        if profile == "ebike":
+            speed = min(speed, tagged_kmh)
+        elif profile == "ambulance":
+            speed = min(tagged_kmh * settings.AMBULANCE_MAXSPEED_FACTOR, cap)
+        else:
+            speed = min(tagged_kmh, cap)
+    return float(speed), not known
 
 
 def edge_speeds_kmh(highways: Sequence[Any], maxspeeds: Sequence[Any], *, profile: str) -> np.ndarray:
@@ -148,6 +197,14 @@ def edge_speeds_kmh(highways: Sequence[Any], maxspeeds: Sequence[Any], *, profil
         raised by ``settings.AMBULANCE_MAXSPEED_FACTOR`` for ambulances and can only slow
         e-bikes; walking ignores it.
 
+        Classes missing from the table follow one rule per profile: vehicles
+        (``settings.VEHICLE_PROFILES``) may use them only where a ``maxspeed`` is tagged
+        (which then applies as above, from ``settings.DEFAULT_SPEED_KMH``); walkers use them at
+        ``settings.DEFAULT_SPEED_KMH["walk"]``. Unknown classes are logged once per call with
+        their edge counts. An edge carrying several classes (merged by an older
+        simplification) takes the slowest of them, and is closed if any of them is closed,
+        so the result never depends on the order of the list.
+
     Raises
     ------
     ParameterError
@@ -157,30 +214,35 @@ def edge_speeds_kmh(highways: Sequence[Any], maxspeeds: Sequence[Any], *, profil
     if len(highways) != len(maxspeeds):
         msg = f"edge_speeds_kmh got {len(highways)} highway values but {len(maxspeeds)} maxspeed values."
         raise ParameterError(msg)
-    table = settings.SPEED_KMH_BY_HIGHWAY
-    default = settings.DEFAULT_SPEED_KMH[profile]
-    cap = settings.MAXSPEED_CAP_KMH.get(profile, np.inf)
     # few distinct (class, maxspeed) pairs exist, so work per pair instead of per edge
-    cache: dict[tuple[str, str], float] = {}
+    cache: dict[tuple[str, str], tuple[float, tuple[str, ...]]] = {}
+    unknown_counts: dict[str, int] = {}
     out = np.empty(len(highways), dtype=np.float64)
     for i, (hw, ms) in enumerate(zip(highways, maxspeeds, strict=True)):
-        cls = highway_class(hw)
-        key = (cls, repr(ms))
-        speed = cache.get(key)
-        if speed is None:
-            speed = table[cls][profile] if cls in table else default
-            if cls in _NOT_ROADS:
-                speed = 0.0
+        key = (repr(hw), repr(ms))
+        hit = cache.get(key)
+        if hit is None:
             tagged = parse_maxspeed_kmh(ms)
-            if speed > 0 and np.isfinite(tagged) and profile != "walk":
-                if profile == "ebike":
-                    speed = min(speed, tagged)
-                elif profile == "ambulance":
-                    speed = min(tagged * settings.AMBULANCE_MAXSPEED_FACTOR, cap)
-                else:
-                    speed = min(tagged, cap)
-            cache[key] = speed
-        out[i] = speed
+            speeds = []
+            unknown: list[str] = []
+            for cls in highway_classes(hw):
+                speed, is_unknown = _class_speed_kmh(cls, tagged, profile)
+                speeds.append(speed)
+                if is_unknown:
+                    unknown.append(cls)
+            hit = (min(speeds), tuple(unknown))
+            cache[key] = hit
+        out[i] = hit[0]
+        for cls in hit[1]:
+            unknown_counts[cls] = unknown_counts.get(cls, 0) + 1
+    if unknown_counts:
+        rule = (
+            "drivable only where a maxspeed is tagged"
+            if profile in settings.VEHICLE_PROFILES
+            else f"used at {settings.DEFAULT_SPEED_KMH[profile]:g} km/h"
+        )
+        listed = ", ".join(f"{c or '(none)'} ({k})" for c, k in sorted(unknown_counts.items()))
+        logger.info("Profile %s: highway classes without a speed setting, %s: %s", profile, rule, listed)
     return out
 
 
@@ -277,12 +339,12 @@ def graph_from_osm(
     )
     try:
         if isinstance(polygon_or_place, str):
-            G = ox.graph_from_place(polygon_or_place, network_type=network_type)
+            G = ox.graph_from_place(polygon_or_place, network_type=network_type, simplify=False)
         else:
             if polygon_or_place.geom_type not in ("Polygon", "MultiPolygon"):
                 msg = f"graph_from_osm needs a Polygon or MultiPolygon, got a {polygon_or_place.geom_type}."
                 raise ParameterError(msg)
-            G = ox.graph_from_polygon(polygon_or_place, network_type=network_type)
+            G = ox.graph_from_polygon(polygon_or_place, network_type=network_type, simplify=False)
     except (ox._errors.InsufficientResponseError, ValueError) as exc:
         if isinstance(exc, ParameterError):
             raise
@@ -290,78 +352,83 @@ def graph_from_osm(
         raise NetworkError(msg) from exc
     finally:
         ox.settings.bidirectional_network_types = bidirectional_before
+    # the same road filter and simplification as the file loaders
+    G = simplify_roads(_drop_non_roads(G))
+    if len(G) == 0:
+        msg = f"OpenStreetMap returned no usable roads for {where}. Check the area and network type."
+        raise NetworkError(msg)
     logger.info("Fetched graph with %d nodes and %d edges", len(G), G.number_of_edges())
     return G
 
 
-def graph_from_xml(path: Path | str, *, simplify: bool = True) -> nx.MultiDiGraph:
-    """Load a road graph from an OSM XML (``.osm``) file.
+def is_road(tags: dict[str, str]) -> bool:
+    """Whether an OSM way is part of the road graph: the one filter every loader applies.
 
     Parameters
     ----------
-    path
-        File with OSM nodes and ways (``.osm``, optionally ``.bz2``).
-    simplify
-        Merge chains of degree-2 nodes into single edges, as osmnx does.
+    tags
+        The way's tags.
+
+    Returns
+    -------
+    bool
+        True for ways tagged ``highway=*`` except classes that are not roads
+        (construction, proposed, platforms, ...) and areas (``area=yes``, e.g. a square).
+        Which profiles may use a road is decided afterwards, per edge, by
+        :func:`edge_speeds_kmh`.
+    """
+    hw = tags.get("highway")
+    return hw is not None and hw.strip() != "" and hw not in _NOT_ROADS and tags.get("area") != "yes"
+
+
+#: Edge attributes that must be equal along a chain for simplification to merge it: speeds
+#: and access are decided per OSM segment, so a merged edge never mixes classes or limits.
+SIMPLIFY_KEEP_APART: tuple[str, ...] = ("highway", "maxspeed")
+
+
+def simplify_roads(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Merge chains of degree-2 nodes into single edges, never across a change of class or limit.
+
+    Parameters
+    ----------
+    G
+        Unsimplified road graph (not modified).
 
     Returns
     -------
     networkx.MultiDiGraph
-        Unprojected graph with one-way streets kept one-way.
-
-    Raises
-    ------
-    DataError
-        If the file is missing or holds no roads.
+        The simplified graph. Every merged edge has one ``highway`` and one ``maxspeed``
+        value (those of all its segments, see :data:`SIMPLIFY_KEEP_APART`), so its speed is
+        that of each segment; other merged attributes (``name``, ``osmid``, ...) are sorted
+        lists, the same whatever the hash seed.
     """
-    path = Path(path)
-    if not path.is_file():
-        msg = f"OSM file {path} does not exist; give the path of an .osm extract."
-        raise DataError(msg)
     ox = _osmnx()
-    try:
-        G = ox.graph_from_xml(path, bidirectional=False, simplify=simplify, retain_all=True)
-    except (ox._errors.InsufficientResponseError, ValueError, KeyError) as exc:
-        msg = f"Could not build a road graph from {path}: {exc}. Is it an OSM XML file with highway ways?"
-        raise DataError(msg) from exc
-    if len(G) == 0:
-        msg = f"{path} contains no roads (ways tagged highway=*)."
-        raise DataError(msg)
-    logger.info("Loaded graph with %d nodes and %d edges from %s", len(G), G.number_of_edges(), path)
+    H = ox.simplify_graph(G, edge_attrs_differ=list(SIMPLIFY_KEEP_APART))
+    for _, _, data in H.edges(data=True):
+        for key, value in data.items():
+            if isinstance(value, list):
+                data[key] = sorted(value, key=lambda item: (type(item).__name__, str(item)))
+    return H
+
+
+def _drop_non_roads(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Copy of *G* without edges that are not roads (see :func:`is_road`) and the nodes left bare."""
+    G = G.copy()
+    bad = [
+        (u, v, k)
+        for u, v, k, d in G.edges(keys=True, data=True)
+        if not is_road({t: str(d[t]) for t in ("highway", "area") if d.get(t) is not None})
+    ]
+    G.remove_edges_from(bad)
+    G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
     return G
 
 
-def graph_from_pbf(
-    path: Path | str, polygon: BaseGeometry | None = None, *, simplify: bool = True
-) -> nx.MultiDiGraph:
-    """Load a road graph from an ``.osm.pbf`` extract (e.g. a Geofabrik Fujian extract) with pyosmium.
-
-    Parameters
-    ----------
-    path
-        ``.osm.pbf`` (or any format libosmium reads).
-    polygon
-        Optional (Multi)Polygon in EPSG:4326: only ways with at least one node inside are kept.
-    simplify
-        Merge chains of degree-2 nodes, as osmnx does.
-
-    Returns
-    -------
-    networkx.MultiDiGraph
-        Unprojected graph with one-way streets kept one-way.
-
-    Raises
-    ------
-    DataError
-        If the file is missing, unreadable or holds no roads in the polygon.
-    """
+def _read_roads(path: Path, polygon: BaseGeometry | None, *, simplify: bool) -> nx.MultiDiGraph:
+    """Road graph of any file libosmium reads (.osm, .osm.bz2, .osm.pbf), filtered by :func:`is_road`."""
     import osmium
     import shapely
 
-    path = Path(path)
-    if not path.is_file():
-        msg = f"OSM extract {path} does not exist; download one (e.g. fujian-latest.osm.pbf) first."
-        raise DataError(msg)
     prepared = None
     if polygon is not None:
         shapely.prepare(polygon)
@@ -375,8 +442,7 @@ def graph_from_pbf(
             if not isinstance(way, osmium.osm.Way):
                 continue
             tags = {t.k: t.v for t in way.tags}
-            hw = tags.get("highway")
-            if hw is None or hw in _NOT_ROADS or tags.get("area") == "yes":
+            if not is_road(tags):
                 continue
             refs: list[int] = []
             lons: list[float] = []
@@ -395,11 +461,12 @@ def graph_from_pbf(
                 nodes[ref] = (lon, lat)
             ways.append((way.id, refs, tags))
     except RuntimeError as exc:
-        msg = f"Could not read {path} with osmium: {exc}"
+        msg = f"Could not read {path} with osmium: {exc}. Is it an OSM extract (.osm, .osm.pbf)?"
         raise DataError(msg) from exc
     if not ways:
         msg = f"{path} contains no roads (ways tagged highway=*) in the requested area."
         raise DataError(msg)
+    ox = _osmnx()
     with tempfile.TemporaryDirectory() as tmp:
         xml_path = Path(tmp) / "roads.osm"
         writer = osmium.SimpleWriter(str(xml_path))
@@ -407,11 +474,17 @@ def graph_from_pbf(
             for ref in sorted(nodes):
                 lon, lat = nodes[ref]
                 writer.add_node(osmium.osm.mutable.Node(id=ref, location=(lon, lat), version=1))
-            for way_id, refs, tags in ways:
+            for way_id, refs, tags in sorted(ways, key=lambda w: w[0]):
                 writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags, version=1))
         finally:
             writer.close()
-        G = graph_from_xml(xml_path, simplify=simplify)
+        try:
+            G = ox.graph_from_xml(xml_path, bidirectional=False, simplify=False, retain_all=True)
+        except (ox._errors.InsufficientResponseError, ValueError, KeyError) as exc:
+            msg = f"Could not build a road graph from {path}: {exc}."
+            raise DataError(msg) from exc
+    if simplify:
+        G = simplify_roads(G)
     logger.info(
         "Built graph with %d nodes and %d edges from %d ways in %s",
         len(G),
@@ -420,6 +493,67 @@ def graph_from_pbf(
         path,
     )
     return G
+
+
+def graph_from_xml(path: Path | str, *, simplify: bool = True) -> nx.MultiDiGraph:
+    """Load a road graph from an OSM XML (``.osm``) file.
+
+    Only ways that pass :func:`is_road` become edges (building outlines, land use and
+    railways in a raw export do not), exactly as in :func:`graph_from_pbf`.
+
+    Parameters
+    ----------
+    path
+        File with OSM nodes and ways (``.osm``, optionally ``.bz2``).
+    simplify
+        Merge chains of degree-2 nodes into single edges (:func:`simplify_roads`).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Unprojected graph with one-way streets kept one-way.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or holds no roads.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"OSM file {path} does not exist; give the path of an .osm extract."
+        raise DataError(msg)
+    return _read_roads(path, None, simplify=simplify)
+
+
+def graph_from_pbf(
+    path: Path | str, polygon: BaseGeometry | None = None, *, simplify: bool = True
+) -> nx.MultiDiGraph:
+    """Load a road graph from an ``.osm.pbf`` extract (e.g. a Geofabrik Fujian extract) with pyosmium.
+
+    Parameters
+    ----------
+    path
+        ``.osm.pbf`` (or any format libosmium reads).
+    polygon
+        Optional (Multi)Polygon in EPSG:4326: only ways with at least one node inside are kept.
+    simplify
+        Merge chains of degree-2 nodes (:func:`simplify_roads`).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Unprojected graph with one-way streets kept one-way; ways filtered by :func:`is_road`.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, unreadable or holds no roads in the polygon.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"OSM extract {path} does not exist; download one (e.g. fujian-latest.osm.pbf) first."
+        raise DataError(msg)
+    return _read_roads(path, polygon, simplify=simplify)
 
 
 def load_graphml(path: Path | str) -> nx.MultiDiGraph:
@@ -461,6 +595,7 @@ def load_graphml(path: Path | str) -> nx.MultiDiGraph:
     except (OSError, ValueError, KeyError, nx.NetworkXError) as exc:
         msg = f"Could not read road graph {path}: {exc}. Is it a GraphML file saved by osmnx?"
         raise DataError(msg) from exc
+    check_node_coordinates(G, where=str(path))
     logger.info("Loaded graph with %d nodes and %d edges from %s", len(G), G.number_of_edges(), path)
     return G
 
@@ -516,7 +651,7 @@ def project_graph(G: nx.MultiDiGraph, crs: str | None = None) -> nx.MultiDiGraph
     Raises
     ------
     NetworkError
-        If the graph has no nodes.
+        If the graph has no nodes or a node has no usable coordinates.
     """
     from pyproj import CRS
 
@@ -524,11 +659,45 @@ def project_graph(G: nx.MultiDiGraph, crs: str | None = None) -> nx.MultiDiGraph
     if len(G) == 0:
         msg = "The road graph has no nodes; check the area or file it was built from."
         raise NetworkError(msg)
+    check_node_coordinates(G)
     current = G.graph.get("crs", settings.GEOGRAPHIC_CRS)
     if CRS.from_user_input(current) == CRS.from_user_input(crs):
         return G
     ox = _osmnx()
     return ox.project_graph(G, to_crs=crs)
+
+
+def check_node_coordinates(G: nx.MultiDiGraph, *, where: str | None = None) -> None:
+    """Raise :class:`NetworkError` naming the first node without finite ``x``/``y``.
+
+    Parameters
+    ----------
+    G
+        Road graph.
+    where
+        File or origin of the graph, named in the message (default: the ``source_file``
+        graph attribute when there is one).
+
+    Raises
+    ------
+    NetworkError
+        If a node lacks ``x`` or ``y`` or holds a value that is not a finite number.
+    """
+    origin = where if where is not None else G.graph.get("source_file")
+    for node, data in G.nodes(data=True):
+        for axis in ("x", "y"):
+            value = data.get(axis)
+            try:
+                ok = value is not None and np.isfinite(float(value))
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                place = f" in {origin}" if origin else ""
+                msg = (
+                    f"Road graph node {node!r}{place} has no usable coordinate {axis!r} (got {value!r}); "
+                    "every node needs finite x and y. Rebuild the graph from its OSM extract."
+                )
+                raise NetworkError(msg)
 
 
 def graph_arrays(G: nx.MultiDiGraph) -> dict[str, Any]:
@@ -546,10 +715,11 @@ def graph_arrays(G: nx.MultiDiGraph) -> dict[str, Any]:
         ``length_m``, ``highway``, ``maxspeed``, ``oneway`` (bool array), ``geometry`` (list of
         LineString or None).
     """
+    check_node_coordinates(G)
     node_ids = list(G.nodes)
     index = {n: i for i, n in enumerate(node_ids)}
-    x = np.fromiter((d["x"] for _, d in G.nodes(data=True)), dtype=np.float64, count=len(node_ids))
-    y = np.fromiter((d["y"] for _, d in G.nodes(data=True)), dtype=np.float64, count=len(node_ids))
+    x = np.fromiter((float(d["x"]) for _, d in G.nodes(data=True)), dtype=np.float64, count=len(node_ids))
+    y = np.fromiter((float(d["y"]) for _, d in G.nodes(data=True)), dtype=np.float64, count=len(node_ids))
     edges = list(G.edges(data=True))
     u = np.fromiter((index[a] for a, _, _ in edges), dtype=np.int64, count=len(edges))
     v = np.fromiter((index[b] for _, b, _ in edges), dtype=np.int64, count=len(edges))

@@ -44,8 +44,12 @@ SPEED_KMH_BY_HIGHWAY: dict[str, dict[str, float]] = {
     "pedestrian": {"ambulance": 0.0, "car": 0.0, "ebike": 0.0, "walk": 4.5},
     "steps": {"ambulance": 0.0, "car": 0.0, "ebike": 0.0, "walk": 2.5},
 }
-#: Fallback for highway classes not listed above (``*_link`` classes use their parent).
+#: Speed for highway classes not listed above (``trail``, ``corridor``, ``busway``, ...;
+#: ``*_link`` classes use their parent). Vehicles use such a way only where it carries a
+#: ``maxspeed`` tag (a limit says vehicles drive there); walkers use any of them.
 DEFAULT_SPEED_KMH: dict[str, float] = {"ambulance": 25.0, "car": 25.0, "ebike": 15.0, "walk": 4.5}
+#: Profiles that drive or ride a vehicle: unknown highway classes are closed to them unless tagged.
+VEHICLE_PROFILES: Final = ("ambulance", "car", "ebike")
 
 #: Multiplier on free-flow driving times at peak hour (1.0 = free flow). Chinese city
 #: congestion indices put weekday peak travel at ~1.3-1.6x free flow; 1.0 is the default so
@@ -56,8 +60,12 @@ PEAK_HOUR_FACTOR: float = 1.0
 #: or push to the road; vehicles creep along driveways.
 ACCESS_SPEED_KMH: dict[str, float] = {"ambulance": 10.0, "car": 10.0, "ebike": 10.0, "walk": 4.5}
 
-#: Points farther than this from any road node are refused instead of being silently snapped.
+#: Points farther than this from every road a profile may use are not joined to the network:
+#: they count as unreached (a facility there serves nobody) instead of being silently snapped.
 MAX_SNAP_DISTANCE_M: float = 2000.0
+#: An access leg (point to its road) longer than this is reported as long: the point is joined
+#: across a gap (e.g. its nearby roads are a cut-off fragment of the network).
+LONG_ACCESS_LEG_M: float = 500.0
 
 #: Cap on a tagged ``maxspeed`` per vehicle profile, km/h: a tagged limit replaces the class
 #: speed for cars (up to expressway design speed) and can only slow e-bikes (GB 17761: 25 km/h).

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections import OrderedDict
 from pathlib import Path
@@ -30,6 +31,7 @@ from analysis.network import (
     graph_from_pbf,
     graph_from_xml,
     highway_class,
+    highway_classes,
     load_graphml,
     parse_maxspeed_kmh,
     project_graph,
@@ -66,20 +68,47 @@ def test_parse_maxspeed(value: Any, expected: float) -> None:
 
 def test_highway_class() -> None:
     assert highway_class("primary_link") == "primary"
-    assert highway_class(["residential", "primary"]) == "residential"
-    assert highway_class("['tertiary', 'service']") == "tertiary"
+    # lists (older merged edges) give the same answer whatever their order
+    assert highway_class(["residential", "primary"]) == highway_class(["primary", "residential"]) == "primary"
+    assert highway_classes("['tertiary', 'service_link']") == ["service", "tertiary"]
     assert highway_class(None) == ""
+
+
+def test_merged_classes_take_the_slowest_and_any_closure() -> None:
+    # a service road merged with a footway is not drivable, in either list order
+    for hw in (["service", "footway"], ["footway", "service"], "['footway', 'service']"):
+        np.testing.assert_array_equal(edge_speeds_kmh([hw], [None], profile="car"), [0.0])
+        np.testing.assert_array_equal(edge_speeds_kmh([hw], [None], profile="walk"), [4.5])
+    np.testing.assert_array_equal(
+        edge_speeds_kmh([["primary", "residential"]], [["50", "30"]], profile="car"),
+        edge_speeds_kmh([["residential", "primary"]], [["30", "50"]], profile="car"),
+    )
+
+
+def test_unknown_classes_follow_one_rule_per_profile(caplog: pytest.LogCaptureFixture) -> None:
+    hw = ["trail", "corridor", "elevator", "trail", "busway"]
+    ms = [None, None, None, None, "40"]
+    with caplog.at_level(logging.INFO, logger="analysis.network"):
+        car = edge_speeds_kmh(hw, ms, profile="car")
+    # vehicles: closed unless a maxspeed says vehicles drive there
+    np.testing.assert_array_equal(car, [0, 0, 0, 0, 40])
+    np.testing.assert_allclose(edge_speeds_kmh(hw, ms, profile="ambulance"), [0, 0, 0, 0, 40 * 1.15])
+    np.testing.assert_array_equal(edge_speeds_kmh(hw, ms, profile="ebike"), [0, 0, 0, 0, 15])
+    np.testing.assert_array_equal(edge_speeds_kmh(hw, ms, profile="walk"), [4.5] * 5)
+    logged = [r.getMessage() for r in caplog.records if "without a speed setting" in r.getMessage()]
+    assert len(logged) == 1
+    assert "trail (2)" in logged[0] and "corridor (1)" in logged[0] and "maxspeed" in logged[0]
 
 
 def test_edge_speeds_per_profile() -> None:
     hw = ["primary", "primary_link", "secondary", "motorway", "footway", "made_up", "residential"]
     ms = [None, None, "30 mph", None, None, None, "60"]
-    np.testing.assert_allclose(edge_speeds_kmh(hw, ms, profile="car"), [45, 45, 30 * MPH, 80, 0, 25, 60])
+    np.testing.assert_allclose(edge_speeds_kmh(hw, ms, profile="car"), [45, 45, 30 * MPH, 80, 0, 0, 60])
     np.testing.assert_allclose(
-        edge_speeds_kmh(hw, ms, profile="ambulance"), [55, 55, 30 * MPH * 1.15, 90, 0, 25, 69]
+        edge_speeds_kmh(hw, ms, profile="ambulance"), [55, 55, 30 * MPH * 1.15, 90, 0, 0, 69]
     )
     # a tagged limit only slows e-bikes; walkers ignore it
-    np.testing.assert_allclose(edge_speeds_kmh(hw, ms, profile="ebike"), [18, 18, 18, 0, 0, 15, 15])
+    np.testing.assert_allclose(edge_speeds_kmh(hw, ms, profile="ebike"), [18, 18, 18, 0, 0, 0, 15])
     np.testing.assert_allclose(edge_speeds_kmh(hw, ms, profile="walk"), [4.5, 4.5, 4.5, 0, 4.5, 4.5, 4.5])
     with pytest.raises(ParameterError, match="profile"):
         edge_speeds_kmh(hw, ms, profile="tram")

@@ -16,7 +16,7 @@ import pytest
 import shapely
 
 from analysis import settings
-from analysis.errors import ParameterError, SnapError
+from analysis.errors import ParameterError
 from analysis.travel import (
     NearestResult,
     NetworkTravel,
@@ -123,9 +123,20 @@ def test_snap_legs_added_exactly(square: NetworkTravel) -> None:
     assert np.isinf(cut.minutes[0]) and cut.source_index[0] == -1
 
 
-def test_snap_error_names_the_point(square: NetworkTravel) -> None:
-    with pytest.raises(SnapError, match="targets_xy point 1"):
-        square.nearest(xy(A), xy(B, (5000.0, 5000.0)), profile="car")
+def test_points_beyond_the_snap_limit_are_unreached_not_fatal(square: NetworkTravel) -> None:
+    far = (5000.0, 5000.0)  # 4 km from the nearest road, beyond MAX_SNAP_DISTANCE_M
+    res = square.nearest(xy(A), xy(B, far), profile="car")
+    np.testing.assert_allclose(res.minutes, [2.4, np.inf])
+    np.testing.assert_array_equal(res.source_index, [0, -1])
+    np.testing.assert_allclose(res.snap_distance_m[1], np.hypot(4000.0, 4000.0))
+    # a source beyond the limit reaches nobody, the others still do
+    both = square.nearest(xy(far, A), xy(B), profile="car")
+    np.testing.assert_allclose(both.minutes, [2.4])
+    np.testing.assert_array_equal(both.source_index, [1])
+    m = square.matrix(xy(far, A), xy(B, far), profile="car")
+    np.testing.assert_allclose(m, [[np.inf, np.inf], [2.4, np.inf]])
+    d, idx = square.nearest_distance_m(xy(far), xy(B), profile="car")
+    assert np.isinf(d[0]) and idx[0] == -1
 
 
 def test_empty_sources_and_bad_input(square: NetworkTravel) -> None:

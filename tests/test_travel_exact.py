@@ -1,0 +1,174 @@
+"""Exact travel times between points off the nodes: the engine against an independent reference.
+
+The reference (``tests/reference_travel.py``) splits each road at every point and runs
+networkx Dijkstra; it shares no code with the engine.
+"""
+
+# A road graph is `G`, as in osmnx and networkx.
+# ruff: noqa: N803, N806
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import shapely
+from hypothesis import HealthCheck, assume, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from analysis.errors import NetworkError
+from analysis.travel import NetworkTravel
+from tests.reference_travel import Reference
+from tests.test_travel import X0, Y0, make_graph, xy
+
+WALK_MS = 4.5 / 3.6
+
+
+def assert_same_minutes(actual: np.ndarray, expected: np.ndarray, atol: float = 1e-9) -> None:
+    """Equal within *atol*, with ``inf`` in the same places."""
+    np.testing.assert_array_equal(np.isinf(actual), np.isinf(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(actual[finite], expected[finite], rtol=0, atol=atol)
+
+
+# --- the cases found on real roads, each a test that failed before -------------------------
+
+
+def test_source_and_target_on_the_same_road_meet_along_it() -> None:
+    # one two-way 2 km street; source at 800 m, target at 1,200 m, both on the road
+    G = make_graph({"a": (0.0, 0.0), "b": (2000.0, 0.0)}, [("a", "b", "residential", 2000.0, False)])
+    model = NetworkTravel.from_graph(G)
+    s, t = xy((800.0, 0.0)), xy((1200.0, 0.0))
+    expected = 400.0 / WALK_MS / 60.0  # 5.33 min
+    for direction in ("from_sources", "to_sources"):
+        res = model.nearest(s, t, profile="walk", direction=direction)
+        np.testing.assert_allclose(res.minutes, [expected], rtol=1e-12)
+        np.testing.assert_allclose(
+            model.matrix(s, t, profile="walk", direction=direction), [[expected]], rtol=1e-12
+        )
+    dist_m, idx = model.nearest_distance_m(s, t, profile="walk")
+    np.testing.assert_allclose(dist_m, [400.0], rtol=1e-12)
+    assert idx[0] == 0
+    # on a one-way street a point behind the source is reached round the block only
+    side = float(np.hypot(1000.0, 500.0))
+    G1 = make_graph(
+        {"a": (0.0, 0.0), "b": (2000.0, 0.0), "c": (1000.0, 500.0)},
+        [
+            ("a", "b", "residential", 2000.0, True),
+            ("b", "c", "residential", side, True),
+            ("c", "a", "residential", side, True),
+        ],
+    )
+    one_way = NetworkTravel.from_graph(G1)
+    car_min_per_m = 1 / (25 / 3.6) / 60
+    m = one_way.matrix(xy((800.0, 0.0), (1200.0, 0.0)), xy((800.0, 0.0), (1200.0, 0.0)), profile="car")
+    np.testing.assert_allclose(
+        m, [[0.0, 400 * car_min_per_m], [(800 + 2 * side + 800) * car_min_per_m, 0.0]], rtol=1e-12
+    )
+
+
+def test_going_back_along_a_road_uses_that_road_not_a_parallel_street() -> None:
+    # two nodes 10 m apart joined by a 10 m street and a 500 m loop; a point at the far end
+    # of the loop, the source at one node: the way back is along the loop (250 m), not 10 m
+    loop = shapely.LineString([(X0, Y0), (X0, Y0 + 245.0), (X0 + 10.0, Y0 + 245.0), (X0 + 10.0, Y0)])
+    G = make_graph({"a": (0.0, 0.0), "b": (10.0, 0.0)}, [("a", "b", "residential", 10.0, False)])
+    G.add_edge("a", "b", highway="residential", length=500.0, oneway=False, geometry=loop)
+    G.add_edge("b", "a", highway="residential", length=500.0, oneway=False, geometry=shapely.reverse(loop))
+    model = NetworkTravel.from_graph(G)
+    target = xy((5.0, 250.0))  # 5 m beyond the loop's middle
+    expected = (250.0 + 5.0) / WALK_MS / 60.0  # 3.4 min
+    for source in ((0.0, 0.0), (10.0, 0.0)):
+        for direction in ("from_sources", "to_sources"):
+            res = model.nearest(xy(source), target, profile="walk", direction=direction)
+            np.testing.assert_allclose(res.minutes, [expected], rtol=1e-12)
+            m = model.matrix(xy(source), target, profile="walk", direction=direction)
+            np.testing.assert_allclose(m, [[expected]], rtol=1e-12)
+    dist_m, _ = model.nearest_distance_m(xy((0.0, 0.0)), target, profile="walk")
+    np.testing.assert_allclose(dist_m, [255.0], rtol=1e-12)
+    assert_same_minutes(
+        model.matrix(xy((0.0, 0.0), (10.0, 0.0)), target, profile="walk"),
+        Reference(G, "walk").matrix(xy((0.0, 0.0), (10.0, 0.0)), target),
+    )
+
+
+# --- property test on random graphs ------------------------------------------------------
+
+HIGHWAYS = ("residential", "primary", "footway", "service", "living_street")
+
+
+@st.composite
+def random_graphs(draw: Any) -> nx.MultiDiGraph:
+    """Small MultiDiGraphs: one-way and two-way edges, parallel edges, bends, lengths ≠ geometry."""
+    n = draw(st.integers(2, 7))
+    cells = draw(
+        st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), min_size=n, max_size=n, unique=True)
+    )
+    nodes = {i: (X0 + 80.0 * cx, Y0 + 80.0 * cy) for i, (cx, cy) in enumerate(cells)}
+    G = nx.MultiDiGraph(crs="EPSG:32650")
+    for i, (x, y) in nodes.items():
+        G.add_node(i, x=x, y=y)
+    edges = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, n - 1),
+                st.integers(0, n - 1),
+                st.sampled_from(HIGHWAYS),
+                st.booleans(),
+                st.tuples(st.integers(-4, 4), st.integers(-4, 4)),
+                st.sampled_from([1.0, 1.3]),
+            ),
+            min_size=1,
+            max_size=14,
+        )
+    )
+    for u, v, highway, oneway, (bx, by), stretch in edges:
+        if u == v:
+            continue
+        (x0, y0), (x1, y1) = nodes[u], nodes[v]
+        pts = [(x0, y0)]
+        if (bx, by) != (0, 0):
+            pts.append(((x0 + x1) / 2 + 30.0 * bx, (y0 + y1) / 2 + 30.0 * by))
+        pts.append((x1, y1))
+        line = shapely.LineString(pts)
+        attrs: dict[str, Any] = {"highway": highway, "length": line.length * stretch, "oneway": oneway}
+        G.add_edge(u, v, **attrs, **({"geometry": line} if len(pts) > 2 else {}))
+        if not oneway:
+            rev = {"geometry": shapely.reverse(line)} if len(pts) > 2 else {}
+            G.add_edge(v, u, **attrs, **rev)
+    return G
+
+
+points = st.lists(
+    st.tuples(st.floats(-100.0, 1100.0), st.floats(-100.0, 1100.0)), min_size=1, max_size=4
+).map(lambda p: np.array([(X0 + a, Y0 + b) for a, b in p], dtype=float))
+
+
+@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(G=random_graphs(), sources=points, targets=points, profile=st.sampled_from(["car", "walk"]))
+def test_engine_equals_reference_on_random_graphs(
+    G: nx.MultiDiGraph, sources: np.ndarray, targets: np.ndarray, profile: str
+) -> None:
+    try:
+        model = NetworkTravel.from_graph(G)
+        model._profile(profile)
+    except NetworkError:
+        assume(False)
+    ref = Reference(G, profile)
+    assume(len(ref.roads) > 0)
+    assume(not ref.ambiguous(np.concatenate([sources, targets])))
+    for direction, forward in (("from_sources", True), ("to_sources", False)):
+        expected = ref.matrix(sources, targets, from_sources=forward)
+        assert_same_minutes(model.matrix(sources, targets, profile=profile, direction=direction), expected)
+        res = model.nearest(sources, targets, profile=profile, direction=direction)
+        best = expected.min(axis=0)
+        assert_same_minutes(res.minutes, best)
+        reached = np.isfinite(best)
+        np.testing.assert_allclose(
+            expected[res.source_index[reached], np.flatnonzero(reached)], best[reached], atol=1e-9
+        )
+        assert (res.source_index[~reached] == -1).all()
+    metres = Reference(G, profile, metric="metres").matrix(sources, targets).min(axis=0)
+    dist_m, _ = model.nearest_distance_m(sources, targets, profile=profile)
+    assert_same_minutes(dist_m, metres, atol=1e-7)
