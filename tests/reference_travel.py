@@ -37,10 +37,18 @@ def _coords(G: nx.MultiDiGraph, u: Any, v: Any, data: dict[str, Any]) -> Coords:
     return ((G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"]))
 
 
-def _speed_kmh(highway: str, profile: str) -> float:
-    """Class speed from the table; these reference graphs carry no maxspeed tags."""
+def _speed_kmh(highway: str, maxspeed: Any, profile: str) -> float:
+    """Class speed from the table; a plain km/h ``maxspeed`` as the settings document it."""
     cls = highway[: -len("_link")] if highway.endswith("_link") else highway
-    return settings.SPEED_KMH_BY_HIGHWAY[cls][profile]
+    speed = settings.SPEED_KMH_BY_HIGHWAY[cls][profile]
+    if maxspeed is None or speed <= 0 or profile == "walk":
+        return speed
+    tagged = float(maxspeed)  # the fixtures here carry plain numbers only
+    if profile == "car":
+        return min(tagged, settings.MAXSPEED_CAP_KMH["car"])
+    if profile == "ambulance":
+        return min(tagged * settings.AMBULANCE_MAXSPEED_FACTOR, settings.MAXSPEED_CAP_KMH["ambulance"])
+    return min(speed, tagged)
 
 
 def _profile_edges(
@@ -52,7 +60,7 @@ def _profile_edges(
     """
     out: list[tuple[Any, Any, float, Coords]] = []
     for u, v, data in G.edges(data=True):
-        speed = _speed_kmh(str(data["highway"]), profile)
+        speed = _speed_kmh(str(data["highway"]), data.get("maxspeed"), profile)
         if speed <= 0:
             continue
         line = _coords(G, u, v, data)

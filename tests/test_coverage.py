@@ -500,6 +500,12 @@ class RoadLineTravel(LineTravel):
 
     node_xy = np.array([(X0 + x, Y0) for x in range(0, 6001, 500)], dtype=float)
 
+    def snap_distance_m(self, points_xy: np.ndarray, *, profile: str) -> np.ndarray:
+        p = np.asarray(points_xy, dtype=float).reshape(-1, 2)
+        return np.hypot(
+            p[:, None, 0] - self.node_xy[None, :, 0], p[:, None, 1] - self.node_xy[None, :, 1]
+        ).min(axis=1)
+
     def _straight(self, sources_xy: np.ndarray, targets_xy: np.ndarray) -> np.ndarray:
         t = np.asarray(targets_xy, dtype=float).reshape(-1, 2)
         s = np.asarray(sources_xy, dtype=float).reshape(-1, 2)
@@ -649,3 +655,37 @@ def test_far_cell_without_population_is_listed_once() -> None:
     left = doc["cells_left_out"]["cells"]
     assert [entry["cell_ids"] for entry in left] == [[3]]
     assert left[0]["reason"].startswith("population missing") and left[0]["population"] is None
+
+
+def test_cut_off_fragment_never_aborts_a_run_and_long_legs_are_reported() -> None:
+    """A road along x = 0..6 km, and a cut-off 200 m fragment beside c3 (x = 10 km).
+
+    c3 is 4 km from the main road but 50 m from the fragment: before, the check used every
+    node (the fragment's too), the engine snapped to the main part only and the run stopped.
+    """
+    import networkx as nx
+
+    from analysis.travel import NetworkTravel
+
+    graph: nx.MultiDiGraph = nx.MultiDiGraph(crs=WORKING)
+    xs = list(range(0, 6001, 500))
+    for x in xs:
+        graph.add_node(x, x=X0 + x, y=Y0 - 800.0)
+    for a, b in itertools.pairwise(xs):
+        for u, v in ((a, b), (b, a)):
+            graph.add_edge(u, v, highway="residential", length=500.0, oneway=False)
+    graph.add_node("f1", x=X0 + 9900.0, y=Y0 + 50.0)
+    graph.add_node("f2", x=X0 + 10100.0, y=Y0 + 50.0)
+    graph.add_edge("f1", "f2", highway="residential", length=200.0, oneway=False)
+    graph.add_edge("f2", "f1", highway="residential", length=200.0, oneway=False)
+    travel = NetworkTravel.from_graph(graph, crs=WORKING, network_source="test road")
+    doc = run_coverage(make_inputs(), travel, options=CoverageOptions(profile="car")).document
+    legs = {entry["profile"]: entry for entry in doc["access_legs"]}
+    # every cell joins the main road 800 m away (a long leg), c3 is beyond the limit
+    car = legs["car"]
+    assert car["cells_long_leg"] == 2 and car["population_long_leg"] == pytest.approx(300)
+    assert car["longest_leg_m"] == pytest.approx(800.0)
+    assert car["cells_beyond_limit"] == 1 and car["population_beyond_limit"] == pytest.approx(300)
+    assert any("800 m" in b and "car" in b for b in doc["banners"])
+    far = [c for c in doc["cells_left_out"]["cells"] if "MAX_SNAP_DISTANCE_M" in c["reason"]]
+    assert far[0]["cell_ids"] == [3]

@@ -23,7 +23,7 @@ from shapely.geometry import box
 from typer.testing import CliRunner
 
 from analysis import settings
-from analysis.errors import DataError, ParameterError
+from analysis.errors import DataError, NetworkError, ParameterError
 from analysis.network import (
     add_edge_speeds,
     edge_speeds_kmh,
@@ -481,3 +481,70 @@ def test_walk_ignores_one_way_in_graph_built_here() -> None:
     G = make_graph(SQUARE_NODES, SQUARE_EDGES)
     assert isinstance(G, nx.MultiDiGraph)
     assert not G.has_edge("C", "B")
+
+
+# --- one road filter, segment-wise speeds, node coordinates -------------------------------
+
+RAW_EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hand">
+  <node id="1" lat="24.7800" lon="118.5500" version="1"/>
+  <node id="2" lat="24.7800" lon="118.5510" version="1"/>
+  <node id="3" lat="24.7800" lon="118.5520" version="1"/>
+  <node id="4" lat="24.7800" lon="118.5530" version="1"/>
+  <node id="5" lat="24.7800" lon="118.5540" version="1"/>
+  <node id="6" lat="24.7810" lon="118.5500" version="1"/>
+  <node id="7" lat="24.7810" lon="118.5510" version="1"/>
+  <way id="1" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="service"/></way>
+  <way id="2" version="1"><nd ref="3"/><nd ref="4"/><nd ref="5"/><tag k="highway" v="footway"/></way>
+  <way id="3" version="1"><nd ref="1"/><nd ref="6"/><nd ref="7"/><nd ref="2"/><nd ref="1"/>
+    <tag k="building" v="yes"/></way>
+  <way id="4" version="1"><nd ref="6"/><nd ref="7"/><tag k="railway" v="rail"/></way>
+  <way id="5" version="1"><nd ref="2"/><nd ref="7"/><tag k="landuse" v="residential"/></way>
+  <way id="6" version="1"><nd ref="5"/><nd ref="7"/><tag k="highway" v="proposed"/></way>
+</osm>
+"""
+
+
+def test_every_loader_keeps_roads_only_and_merges_segments_of_one_class(tmp_path: Path) -> None:
+    osm = tmp_path / "raw.osm"
+    osm.write_text(RAW_EXPORT, encoding="utf-8")
+    import osmium
+
+    pbf = tmp_path / "raw.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(osm)):
+            (writer.add_node if isinstance(obj, osmium.osm.Node) else writer.add_way)(obj)
+    for G in (graph_from_xml(osm), graph_from_pbf(pbf)):
+        # buildings, railways, land use and proposed roads are not roads
+        assert sorted(G.nodes) == [1, 3, 5]
+        edges = {(u, v): d["highway"] for u, v, d in G.edges(data=True)}
+        # the service road running on into a footway stays two edges, each of one class
+        assert edges == {(1, 3): "service", (3, 1): "service", (3, 5): "footway", (5, 3): "footway"}
+        model = NetworkTravel.from_graph(G)
+        xy = model.node_xy
+        ids = model.node_ids
+        car = model.nearest(xy[[ids.index(1)]], xy[[ids.index(3), ids.index(5)]], profile="car")
+        service_m = next(d["length"] for u, v, d in G.edges(data=True) if (u, v) == (1, 3))
+        # cars drive the service road; the footway's far end is off their network (its leg is walked in)
+        np.testing.assert_allclose(car.minutes[0], service_m / (15 / 3.6) / 60)
+        assert car.snap_distance_m[1] > 100.0
+
+
+def test_nodes_without_coordinates_are_named(tmp_path: Path) -> None:
+    G = make_graph(SQUARE_NODES, SQUARE_EDGES)
+    del G.nodes["B"]["x"]
+    with pytest.raises(NetworkError, match=r"node 'B'.*'x'"):
+        NetworkTravel.from_graph(G)
+    # GraphML files (osmnx reads node ids as integers)
+    numbered = {i: SQUARE_NODES[k] for i, k in enumerate("ABCD")}
+    edges = [("ABCD".index(u), "ABCD".index(v), *rest) for u, v, *rest in SQUARE_EDGES]
+    G = make_graph(numbered, edges)
+    G.nodes[2]["y"] = float("nan")
+    path = save_graphml(G, tmp_path / "nan.graphml")
+    with pytest.raises(NetworkError, match=r"node 2 in .*nan\.graphml.*'y'"):
+        load_graphml(path)
+    G = make_graph(numbered, edges)
+    del G.nodes[3]["x"]
+    path = save_graphml(G, tmp_path / "missing.graphml.gz")
+    with pytest.raises(NetworkError, match=r"node 3 in .*missing\.graphml\.gz.*'x'"):
+        load_graphml(path)

@@ -9,16 +9,23 @@ networkx Dijkstra; it shares no code with the engine.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
+import osmnx as ox
+import pytest
 import shapely
 from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from analysis.errors import NetworkError
+from analysis.network import graph_from_pbf, graph_from_xml
 from analysis.travel import NetworkTravel
 from tests.reference_travel import Reference
 from tests.test_travel import X0, Y0, make_graph, xy
@@ -145,7 +152,7 @@ points = st.lists(
 ).map(lambda p: np.array([(X0 + a, Y0 + b) for a, b in p], dtype=float))
 
 
-@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@hsettings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(G=random_graphs(), sources=points, targets=points, profile=st.sampled_from(["car", "walk"]))
 def test_engine_equals_reference_on_random_graphs(
     G: nx.MultiDiGraph, sources: np.ndarray, targets: np.ndarray, profile: str
@@ -172,3 +179,129 @@ def test_engine_equals_reference_on_random_graphs(
     metres = Reference(G, profile, metric="metres").matrix(sources, targets).min(axis=0)
     dist_m, _ = model.nearest_distance_m(sources, targets, profile=profile)
     assert_same_minutes(dist_m, metres, atol=1e-7)
+
+
+# --- the real-roads fixture --------------------------------------------------------------
+
+KOUVOLA = Path(__file__).parent / "data" / "osm" / "kouvola.osm.pbf"
+#: ETRS89 / UTM 35N: a projected CRS for Kouvola (60.5 N, 26.9 E).
+KOUVOLA_CRS = "EPSG:32635"
+
+
+def pbf_to_osm_xml(pbf: Path, out: Path) -> Path:
+    """Write every node, way and relation of *pbf* to an ``.osm`` XML file, as a raw export."""
+    import osmium
+
+    with osmium.SimpleWriter(str(out)) as writer:
+        for obj in osmium.FileProcessor(str(pbf)):
+            if isinstance(obj, osmium.osm.Node):
+                writer.add_node(obj)
+            elif isinstance(obj, osmium.osm.Way):
+                writer.add_way(obj)
+            elif isinstance(obj, osmium.osm.Relation):
+                writer.add_relation(obj)
+    return out
+
+
+def graph_signature(G: nx.MultiDiGraph) -> tuple[list[Any], list[Any]]:
+    """Nodes with coordinates and edges with what travel reads, in graph order."""
+    nodes = [(n, d["x"], d["y"]) for n, d in G.nodes(data=True)]
+    edges = [
+        (
+            u,
+            v,
+            k,
+            d["highway"],
+            d.get("maxspeed"),
+            bool(d["oneway"]),
+            d["length"],
+            None if d.get("geometry") is None else d["geometry"].wkb,
+        )
+        for u, v, k, d in G.edges(keys=True, data=True)
+    ]
+    return nodes, edges
+
+
+@pytest.fixture(scope="module")
+def kouvola_graphs(tmp_path_factory: pytest.TempPathFactory) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph]:
+    xml = pbf_to_osm_xml(KOUVOLA, tmp_path_factory.mktemp("kouvola") / "kouvola.osm")
+    return graph_from_pbf(KOUVOLA), graph_from_xml(xml)
+
+
+def kouvola_points(G: nx.MultiDiGraph, n: int, seed: int) -> np.ndarray:
+    """*n* random points off the nodes, inside the extract, in KOUVOLA_CRS."""
+    P = ox.project_graph(G, to_crs=KOUVOLA_CRS)
+    x = np.array([d["x"] for _, d in P.nodes(data=True)])
+    y = np.array([d["y"] for _, d in P.nodes(data=True)])
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.uniform(x.min(), x.max(), n), rng.uniform(y.min(), y.max(), n)])
+
+
+def test_kouvola_xml_and_pbf_give_the_same_road_graph(
+    kouvola_graphs: tuple[nx.MultiDiGraph, nx.MultiDiGraph],
+) -> None:
+    G_pbf, G_xml = kouvola_graphs
+    assert graph_signature(G_pbf) == graph_signature(G_xml)
+    # a raw export's buildings, land use and railways never become roads
+    assert all(isinstance(d["highway"], str) and d["highway"] for *_, d in G_xml.edges(data=True))
+    assert len(G_xml) == 504 and G_xml.number_of_edges() == 1242
+
+
+def test_kouvola_off_node_times_equal_the_reference(
+    kouvola_graphs: tuple[nx.MultiDiGraph, nx.MultiDiGraph],
+) -> None:
+    G_pbf, G_xml = kouvola_graphs
+    sources, targets = kouvola_points(G_pbf, 12, seed=1), kouvola_points(G_pbf, 60, seed=2)
+    P = ox.project_graph(G_pbf, to_crs=KOUVOLA_CRS)
+    from_pbf = NetworkTravel.from_graph(G_pbf, crs=KOUVOLA_CRS)
+    from_xml = NetworkTravel.from_graph(G_xml, crs=KOUVOLA_CRS)
+    for profile in ("walk", "car"):
+        ref = Reference(P, profile)
+        assert not ref.ambiguous(np.concatenate([sources, targets]))
+        for direction, forward in (("from_sources", True), ("to_sources", False)):
+            m = from_pbf.matrix(sources, targets, profile=profile, direction=direction)
+            np.testing.assert_array_equal(
+                m, from_xml.matrix(sources, targets, profile=profile, direction=direction)
+            )
+            expected = ref.matrix(sources, targets, from_sources=forward)
+            assert_same_minutes(m, expected)
+            res = from_pbf.nearest(sources, targets, profile=profile, direction=direction)
+            assert_same_minutes(res.minutes, expected.min(axis=0))
+        dist_m, _ = from_pbf.nearest_distance_m(sources, targets, profile=profile)
+        assert_same_minutes(
+            dist_m, Reference(P, profile, metric="metres").matrix(sources, targets).min(axis=0), atol=1e-7
+        )
+
+
+REPRO_SCRIPT = """
+import hashlib, sys
+import numpy as np
+from analysis.network import graph_from_pbf
+from analysis.travel import NetworkTravel
+G = graph_from_pbf(sys.argv[1])
+model = NetworkTravel.from_graph(G, crs=sys.argv[2])
+rng = np.random.default_rng(7)
+x = np.array([d for d in model.node_xy[:, 0]]); y = model.node_xy[:, 1]
+pts = np.column_stack([rng.uniform(x.min(), x.max(), 80), rng.uniform(y.min(), y.max(), 80)])
+h = hashlib.sha256()
+for profile in ("car", "walk", "ambulance", "ebike"):
+    h.update(model.matrix(pts[:10], pts[10:], profile=profile).tobytes())
+    h.update(model.nearest(pts[:10], pts[10:], profile=profile, direction="to_sources").minutes.tobytes())
+print(h.hexdigest())
+"""
+
+
+def test_times_do_not_depend_on_the_hash_seed() -> None:
+    digests = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", REPRO_SCRIPT, str(KOUVOLA), KOUVOLA_CRS],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent.parent,
+        )
+        digests.add(out.stdout.strip().splitlines()[-1])
+    assert len(digests) == 1

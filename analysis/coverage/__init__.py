@@ -18,7 +18,7 @@ Modules
 ``scenario``          one scenario's travel and standards
 ``service_circle``, ``ems``, ``aed``, ``beds``, ``counts``   the families of standards
 ``towns``, ``town_table``, ``town_rows``   per-town grouping and rows
-``comparison``, ``left_out``, ``document``   the document's parts and its assembly
+``comparison``, ``left_out``, ``access_legs``, ``document``   the document's parts and its assembly
 ``run``               :func:`run_coverage`, the pipeline of these steps
 """
 

@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 
 from analysis import settings
+from analysis.coverage.access_legs import access_leg_banners, access_leg_summary
 from analysis.coverage.comparison import scenario_block
 from analysis.coverage.kinds import TIERS
 from analysis.coverage.left_out import cells_left_out, facilities_left_out
@@ -152,12 +153,14 @@ def assemble_document(
     straight = network_source == settings.STRAIGHT_LINE_SOURCE
     census, _ = _fact_value(facts, "census_population_2020")
     total = cells.total
+    legs = access_leg_summary(cells)
     document = {
         "network_source": network_source,
         "population_source": surface.source,
         "population_modelled": bool(surface.modelled),
         "travel_estimated": straight,
-        "banners": estimate_banners(surface, straight=straight, period=opts.period),
+        "banners": estimate_banners(surface, straight=straight, period=opts.period)
+        + access_leg_banners(legs, opts),
         "period": opts.period,
         "peak_factors": peak_factors(opts.period),
         "population_total": total,
@@ -178,6 +181,7 @@ def assemble_document(
             "facilities": facilities_left_out(fac, opts),
             "cells": cells_left_out(cells, fac, towns, chosen, opts),
         },
+        "access_legs": legs,
         "standard_ids": [s.id for s in STANDARDS],
     }
     return _jsonable(document)

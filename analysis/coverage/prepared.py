@@ -1,7 +1,8 @@
 """Cells and facilities of one run as arrays in the working CRS, checked where they enter.
 
-Points a road network would refuse (farther than ``settings.MAX_SNAP_DISTANCE_M`` from a road
-node) are marked here and kept out of every travel query.
+Points a road network does not join (farther than ``settings.MAX_SNAP_DISTANCE_M`` from every
+road of every profile) are marked here and kept out of every travel query; each cell's access
+leg (straight distance to the road it joins) is kept per profile for the report.
 """
 
 from __future__ import annotations
@@ -53,22 +54,25 @@ _FACILITY_FIELDS: tuple[str, ...] = (
 )
 
 
-def _snappable(travel: Any, points_xy: np.ndarray) -> np.ndarray:
-    """Points within ``settings.MAX_SNAP_DISTANCE_M`` of a road node of a road-network model.
+def access_legs_m(travel: Any, points_xy: np.ndarray) -> dict[str, np.ndarray]:
+    """Per profile, each point's access leg to the road it joins (the model's own snapping).
 
-    Models without road nodes (the straight-line estimate) accept every point.
+    Models that do not snap (the straight-line estimate) give an empty dict.
     """
-    ok = np.ones(len(points_xy), dtype=bool)
-    nodes = getattr(travel, "node_xy", None)
-    if nodes is None or len(points_xy) == 0:
-        return ok
-    nodes = np.asarray(nodes, dtype=np.float64)
-    if len(nodes) == 0:
-        return ~ok
-    from scipy.spatial import cKDTree
+    snap_distance = getattr(travel, "snap_distance_m", None)
+    if snap_distance is None:
+        return {}
+    return {
+        profile: np.asarray(snap_distance(points_xy, profile=profile), dtype=np.float64)
+        for profile in settings.PROFILES
+    }
 
-    dist, _ = cKDTree(nodes).query(points_xy, k=1)
-    return np.asarray(dist <= settings.MAX_SNAP_DISTANCE_M)
+
+def _snappable(legs_m: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Points within ``settings.MAX_SNAP_DISTANCE_M`` of a road of some profile (all of them without legs)."""
+    if not legs_m:
+        return np.ones(n, dtype=bool)
+    return np.any([leg <= settings.MAX_SNAP_DISTANCE_M for leg in legs_m.values()], axis=0)
 
 
 def _facility_xy(facilities: gpd.GeoDataFrame, crs: str) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +108,8 @@ class CellTable:
         Per-cell id and town code (``None`` = no town).
     snappable
         Cells a travel query may use (all of them for the straight-line estimate).
+    access_leg_m
+        Per profile, each cell's access leg to its road in metres (empty for the estimate).
     """
 
     frame: gpd.GeoDataFrame
@@ -115,6 +121,7 @@ class CellTable:
     cell_ids: np.ndarray
     town_codes: np.ndarray
     snappable: np.ndarray
+    access_leg_m: dict[str, np.ndarray]
 
     @property
     def n(self) -> int:
@@ -143,7 +150,7 @@ def prepare_cells(surface: PopulationSurface, travel: TravelModel) -> CellTable:
     surface
         Population surface with ``cell_id``, ``population`` and ``town_code`` columns.
     travel
-        Travel model (its CRS, and its road nodes for the snap limit).
+        Travel model (its CRS, and its snapping for the snap limit).
 
     Returns
     -------
@@ -164,6 +171,7 @@ def prepare_cells(surface: PopulationSurface, travel: TravelModel) -> CellTable:
     pop_missing = ~np.isfinite(pop_raw)
     pop = np.where(pop_missing, 0.0, pop_raw)
     xy = _cell_points(surface, travel.crs)
+    legs = access_legs_m(travel, xy)
     raw_codes = cells_in["town_code"]
     return CellTable(
         frame=cells_in,
@@ -174,7 +182,8 @@ def prepare_cells(surface: PopulationSurface, travel: TravelModel) -> CellTable:
         xy=xy,
         cell_ids=cells_in["cell_id"].to_numpy(),
         town_codes=raw_codes.astype(object).where(raw_codes.notna(), None).to_numpy(dtype=object),
-        snappable=_snappable(travel, xy),
+        snappable=_snappable(legs, len(xy)),
+        access_leg_m=legs,
     )
 
 
@@ -239,7 +248,7 @@ def prepare_facilities(facilities: gpd.GeoDataFrame, travel: TravelModel) -> Fac
     facilities
         Facilities as loaded by :func:`analysis.datasets.load_facilities`.
     travel
-        Travel model (its CRS, and its road nodes for the snap limit).
+        Travel model (its CRS, and its snapping for the snap limit).
 
     Returns
     -------
@@ -267,7 +276,7 @@ def prepare_facilities(facilities: gpd.GeoDataFrame, travel: TravelModel) -> Fac
     is_planned = status == "planned"
     placed, xy = _facility_xy(facilities, travel.crs)
     far = np.zeros(len(fac), dtype=bool)
-    far[placed] = ~_snappable(travel, xy[placed])
+    far[placed] = ~_snappable(access_legs_m(travel, xy[placed]), int(placed.sum()))
     usable = placed & ~far & (is_open | is_planned)
     return FacilityTable(
         frame=fac,

@@ -165,6 +165,23 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         snapped = self._snap(self._profile(profile), as_xy(points_xy, "points_xy"))
         return snapped.point_xy, snapped.dist_m
 
+    def snap_distance_m(self, points_xy: np.ndarray, *, profile: str) -> np.ndarray:
+        """Length of each point's access leg to its nearest road of *profile*, metres.
+
+        Parameters
+        ----------
+        points_xy
+            (n, 2) coordinates in ``self.crs``.
+        profile
+            One of ``settings.PROFILES``.
+
+        Returns
+        -------
+        numpy.ndarray
+            (n,) metres; points beyond ``settings.MAX_SNAP_DISTANCE_M`` do not join.
+        """
+        return self.snap(points_xy, profile=profile)[1]
+
     @property
     def node_ids(self) -> list[Any]:
         """Graph node ids in the order used by :meth:`node_minutes`."""
