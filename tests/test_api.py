@@ -262,6 +262,14 @@ def test_coverage_period(client: TestClient) -> None:
     assert "period" in r.text
 
 
+def test_accessibility_map(client: TestClient) -> None:
+    r = client.get("/maps/accessibility", params={"period": "peak"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Bed accessibility (E2SFCA)" in r.text
+    assert "/static/vendor" in r.text
+
+
 def test_coverage_profile_alias_and_conflict(client: TestClient) -> None:
     a = client.get("/api/coverage", params={"profile": "walk"})
     b = client.get("/api/coverage", params={"mode": "walk"})
@@ -286,7 +294,9 @@ def test_coverage_profile_alias_and_conflict(client: TestClient) -> None:
         ({"dispatch_minutes": "99"}, "dispatch_minutes", "from 0 to 30"),
     ],
 )
-@pytest.mark.parametrize("path", ["/api/coverage", "/coverage", "/maps/coverage", "/maps/ems", "/report"])
+@pytest.mark.parametrize(
+    "path", ["/api/coverage", "/coverage", "/maps/coverage", "/maps/ems", "/maps/accessibility", "/report"]
+)
 def test_coverage_bad_parameters(
     client: TestClient, path: str, params: dict[str, str], parameter: str, fragment: str
 ) -> None:

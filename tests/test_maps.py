@@ -163,3 +163,38 @@ def test_nothing_to_map_raises() -> None:
     empty = gpd.GeoDataFrame({"kind": []}, geometry=[], crs="EPSG:4326")
     with pytest.raises(ValueError, match="Nothing to map"):
         maps.coverage_map(empty, _cells().iloc[:0], {**STRAIGHT, "standards": [], "towns": []})
+
+
+@pytest.mark.parametrize(
+    ("score", "index"),
+    [(None, 0), (0.0, 0), (0.5, 1), (1.05, 2), (2.1, 3), (4.2, 4), (8.4, 5), (20.0, 5)],
+)
+def test_access_colour_classes(score: float | None, index: int) -> None:
+    # classes of the plan's 4.2 beds per 1,000: none, < 1/4, < 1/2, < 1, < 2 times, at least twice
+    assert maps.access_colour(score, 4.2) == maps.ACCESS_COLOURS[index]
+
+
+def test_accessibility_map_colours_cells_by_score() -> None:
+    cells = _cells()
+    cells["e2sfca_beds"] = [0.0, 1.0, 5.0, float("nan")]
+    document = {
+        **STRAIGHT,
+        "towns": [{"town_code": "350582001", "name_zh": "青阳街道", "name_en": "Qingyang"}],
+        "accessibility": {
+            "beds": {
+                "unit": "beds per 1,000 people",
+                "value": 2.5,
+                "lower_bound": True,
+                "profile": "car",
+                "bands": [{"upper_minutes": 10.0, "weight": 1.0}],
+                "note": "beds note",
+                "towns": [{"town_code": "350582001", "population": 300.0, "value": 0.67}],
+            }
+        },
+    }
+    page = maps.to_html(maps.accessibility_map(_facilities(), cells, document, towns=_towns()))
+    for colour in (maps.ACCESS_COLOURS[0], maps.ACCESS_COLOURS[1], maps.ACCESS_COLOURS[5]):
+        assert colour in page
+    assert "Bed accessibility (E2SFCA)" in page
+    assert "lower bound" in page
+    assert "0.67" in page  # the town's score in the panel table

@@ -6,6 +6,7 @@ and CSS so that a page works with no internet access (the base-map tiles then si
 """
 
 from analysis.display import UNKNOWN_LOCATION_LABEL
+from analysis.maps.accessibility import ACCESS_COLOURS, access_colour, accessibility_map
 from analysis.maps.banners import add_banner, caveats
 from analysis.maps.coverage import coverage_map
 from analysis.maps.ems import WORST_CELLS_SHOWN, ems_map
@@ -30,6 +31,7 @@ from analysis.maps.siting import (
 from analysis.maps.tables import standards_html, towns_html, unlocated_html
 
 __all__ = [
+    "ACCESS_COLOURS",
     "COORD_DECIMALS",
     "DISPLAY_SIMPLIFY_DEG",
     "KIND_STYLE",
@@ -44,6 +46,8 @@ __all__ = [
     "UNUSED_ASSETS",
     "VENDORED_ASSETS",
     "WORST_CELLS_SHOWN",
+    "access_colour",
+    "accessibility_map",
     "add_banner",
     "add_facility_layers",
     "add_outline",

@@ -367,6 +367,70 @@ def ems_chart_png(document: Mapping[str, Any], *, dpi: int = 110) -> bytes:
     return chart.png(source_line(document))
 
 
+def lorenz_series(document: Mapping[str, Any]) -> list[tuple[str, list[list[float]], float | None]]:
+    """The Lorenz curves a report draws: (label, points, Gini) of minutes to any facility by the headline
+    mode, of ambulance response and of bed accessibility (E2SFCA), where the document has them."""
+    equity = document.get("equity") or {}
+    circle = _results(document).get("service_circle_15min", {})
+    labels = circle.get("mode_labels", {})
+    headline = circle.get("profile")
+    series = []
+    for mode, tiers in (equity.get("by_mode") or {}).items():
+        if mode != headline:
+            continue
+        county = (tiers.get("any") or {}).get("county") or {}
+        if county.get("lorenz"):
+            label = f"{labels.get(mode, mode)} 到任一机构时间 minutes to any facility"
+            series.append((label, county["lorenz"], county.get("gini")))
+    ems = ((equity.get("ems_response") or {}).get("county")) or {}
+    if ems.get("lorenz"):
+        series.append(("急救响应 Ambulance response", ems["lorenz"], ems.get("gini")))
+    beds = ((document.get("accessibility") or {}).get("beds") or {}).get("inequality", {}).get("county") or {}
+    if beds.get("lorenz"):
+        series.append(("床位可及性 Bed accessibility (E2SFCA)", beds["lorenz"], beds.get("gini")))
+    return series
+
+
+def lorenz_chart_png(document: Mapping[str, Any], *, dpi: int = 110) -> bytes:
+    """Lorenz curves of travel minutes and bed accessibility, with the line of equality and each Gini.
+
+    Parameters
+    ----------
+    document
+        A coverage document (its ``equity`` and ``accessibility`` blocks).
+    dpi
+        Resolution of the image.
+
+    Returns
+    -------
+    bytes
+        PNG image.
+    """
+    chart = _Chart(width_in=6.4, height_in=5.4, dpi=dpi)
+    ax = chart.ax
+    ax.plot(
+        [0, 100],
+        [0, 100],
+        color=TARGET_COLOUR,
+        linestyle="--",
+        linewidth=1,
+        label=chart.label("完全平等 equality"),
+    )
+    for label, points, gini_value in lorenz_series(document):
+        xs = [p[0] * 100 for p in points]
+        ys = [p[1] * 100 for p in points]
+        gini_text = "—" if gini_value is None else f"{float(gini_value):.3f}"
+        ax.plot(xs, ys, linewidth=1.6, label=chart.label(f"{label}（Gini {gini_text}）"))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel(chart.label("累计人口比例（%，由少到多排序）Cumulative share of people (%, lowest first)"))
+    ax.set_ylabel(chart.label("累计比例（%）Cumulative share of the total (%)"))
+    ax.set_title(chart.label("洛伦兹曲线 Lorenz curves"))
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    return chart.png(source_line(document))
+
+
 def siting_chart_png(document: Mapping[str, Any], *, dpi: int = 100) -> bytes:
     """Cumulative coverage after each added site of a siting run (0 = the existing network).
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -24,6 +22,11 @@ from analysis.display import (
     standard_name,
 )
 from analysis.report.charts import coverage_chart_png, ems_chart_png, town_shortfalls, towns_chart_png
+from analysis.report.equity import equity_sections, measure_changes_table
+from analysis.report.html_parts import chart as _chart
+from analysis.report.html_parts import esc as _esc
+from analysis.report.html_parts import table as _table
+from analysis.report.html_parts import td as _td
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +46,6 @@ img.chart{max-width:100%;display:block;margin:8px 0}
 """
 
 
-def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
-
-
 def status_badge(status: str | None) -> str:
     """Coloured pass / fail / unknown badge (HTML)."""
     key = status if status in STATUS_LABELS else "unknown"
@@ -54,22 +53,6 @@ def status_badge(status: str | None) -> str:
         f'<span class="status" data-status="{key}" style="background:{STATUS_COLOURS[key]}">'
         f"{_esc(STATUS_LABELS[key])}</span>"
     )
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _td(value: Any, *, num: bool = False, raw: bool = False) -> str:
-    content = str(value) if raw else _esc(value)
-    return f'<td class="num">{content}</td>' if num else f"<td>{content}</td>"
-
-
-def _chart(png: bytes, alt: str, chart_id: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img class="chart" id="chart-{chart_id}" alt="{_esc(alt)}" src="data:image/png;base64,{data}">'
 
 
 def beds_reporting(result: Mapping[str, Any], facilities: pd.DataFrame | None) -> tuple[int, int] | None:
@@ -180,6 +163,7 @@ def render_html(
     parts += _charts_and_modes(document, cells)
     parts += _scenario(scenario)
     parts += _towns(document)
+    parts += equity_sections(document)
     parts += _worst(document)
     parts += _left_out(document)
     parts += _assumptions(document)
@@ -270,6 +254,7 @@ def _scenario(scenario: Mapping[str, Any]) -> list[str]:
                 ]
             )
         parts.append(_table(["标准 Standard", "现状 Current", "含规划 With planned", "变化 Change"], rows))
+    parts += measure_changes_table(scenario)
     return parts
 
 

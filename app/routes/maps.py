@@ -1,4 +1,4 @@
-"""Interactive maps (Leaflet pages rendered by folium): ``/maps/coverage`` and ``/maps/ems``.
+"""Interactive maps (Leaflet pages by folium): ``/maps/coverage``, ``/maps/ems``, ``/maps/accessibility``.
 
 Maps take the same query parameters as ``/api/coverage`` and load Leaflet from ``/static``, so they work
 with no internet access.
@@ -90,6 +90,11 @@ def ems_page(state: AppState, options: CoverageOptions) -> str:
     return _page(state, options, "map_ems", maps.ems_map, extra)
 
 
+def accessibility_page(state: AppState, options: CoverageOptions) -> str:
+    """HTML of the bed-accessibility (E2SFCA) map for *options* (cached)."""
+    return _page(state, options, "map_accessibility", maps.accessibility_map, dict)
+
+
 @router.get("/coverage", response_class=HTMLResponse, summary="Map: 15-minute medical service circle")
 def coverage_map(state: StateDep, options: OptionsDep) -> HTMLResponse:
     """Facilities by kind, population cells coloured by minutes to the nearest facility, the circle's
@@ -101,3 +106,12 @@ def coverage_map(state: StateDep, options: OptionsDep) -> HTMLResponse:
 def ems_map(state: StateDep, options: OptionsDep) -> HTMLResponse:
     """120 sites with their response bands and the worst-served population cells."""
     return HTMLResponse(ems_page(state, options))
+
+
+@router.get(
+    "/accessibility", response_class=HTMLResponse, summary="Map: beds reachable per 1,000 people (E2SFCA)"
+)
+def accessibility_map(state: StateDep, options: OptionsDep) -> HTMLResponse:
+    """Population cells coloured by the beds reachable per 1,000 people (enhanced two-step floating
+    catchment), hospitals and health centres, and each town's score."""
+    return HTMLResponse(accessibility_page(state, options))

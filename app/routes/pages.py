@@ -85,6 +85,8 @@ def landing(state: StateDep) -> HTMLResponse:
 <li><a href="/maps/coverage?include_planned=true">规划设施情景（含和敏院区等）</a>
 <small>What-if: planned facilities counted as open</small></li>
 <li><a href="/maps/ems">14分钟急救圈地图</a> <small>14-minute emergency response map</small></li>
+<li><a href="/maps/accessibility">床位可及性地图（E2SFCA）</a>
+<small>Beds reachable per 1,000 people (E2SFCA)</small></li>
 <li><a href="/maps/siting?kind=ems">120急救站选址建议</a> <small>Siting: new 120 EMS stations</small></li>
 <li><a href="/maps/siting?kind=facility">医疗机构选址建议</a>
 <small>Siting: new health facilities</small></li>
@@ -112,6 +114,7 @@ REPORT_LINKS = (
     ("/", "首页 Home"),
     ("/maps/coverage", "服务圈地图 Circle map"),
     ("/maps/ems", "急救地图 EMS map"),
+    ("/maps/accessibility", "床位可及性地图 Bed accessibility map"),
     ("/api/coverage", "JSON"),
     ("/docs", "接口文档 API docs"),
 )
