@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         default="&copy; OpenStreetMap contributors",
         description="Attribution shown with the base-map tiles.",
     )
+    database_file: Path | None = Field(
+        default=None,
+        description="SQLite file of siting jobs, results and scenarios; unset means healthcircle.sqlite "
+        "in the data folder.",
+    )
+    siting_workers: int = Field(default=1, ge=1, le=8, description="Siting jobs run at once.")
     # Each cached coverage run holds a copy of the cell table (~3,000 rows): a few dozen cost little memory.
     cache_size: int = Field(
         default=32, ge=1, le=1024, description="Coverage runs and rendered maps kept in memory."

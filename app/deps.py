@@ -13,8 +13,11 @@ from fastapi import Depends, Request
 from app.config import Settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from analysis.county import County
     from analysis.datasets import Inputs
+    from analysis.siting.jobs import JobRunner
     from analysis.travel import TravelModel
 
 T = TypeVar("T")
@@ -76,6 +79,27 @@ class AppState:
     settings: Settings
     cache: LRUCache[Any] = field(default_factory=lambda: LRUCache(32))
     county: County | None = None
+    database_file: Path | None = None
+    data_fingerprint: str = ""
+    _jobs: JobRunner | None = field(default=None, repr=False)
+    _jobs_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def jobs(self) -> JobRunner:
+        """The siting job runner over the county database (started on first use)."""
+        with self._jobs_lock:
+            if self._jobs is None:
+                from app.jobs import make_runner
+
+                self._jobs = make_runner(self)
+            return self._jobs
+
+    def close(self) -> None:
+        """Stop the job runner (unfinished jobs stay queued in the database for the next start)."""
+        with self._jobs_lock:
+            if self._jobs is not None:
+                self._jobs.shutdown()
+                self._jobs = None
 
 
 def get_state(request: Request) -> AppState:

@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from analysis.county import load_county, load_county_inputs
 from analysis.datasets import DATA_DIR, network_path
 from analysis.errors import NetworkError
+from analysis.siting.jobs import RESULTS_VERSION
+from analysis.store import DATABASE_FILE, fingerprint
 from analysis.travel import load_travel_model
 from app.config import Settings, get_settings
 from app.deps import AppState, LRUCache
@@ -23,6 +25,7 @@ from app.routes import (
     facilities,
     health,
     isochrones,
+    jobs,
     maps,
     pages,
     siting,
@@ -66,8 +69,16 @@ def build_state(settings: Settings) -> AppState:
         travel.network_source,
         county.crs,
     )
+    data_dir = settings.data_dir if settings.data_dir is not None else DATA_DIR
+    network = settings.network_file or network_path(settings.data_dir)
     return AppState(
-        inputs=inputs, travel=travel, settings=settings, cache=LRUCache(settings.cache_size), county=county
+        inputs=inputs,
+        travel=travel,
+        settings=settings,
+        cache=LRUCache(settings.cache_size),
+        county=county,
+        database_file=settings.database_file or Path(data_dir) / DATABASE_FILE,
+        data_fingerprint=fingerprint([data_dir, network], extra=[travel.network_source, RESULTS_VERSION]),
     )
 
 
@@ -89,9 +100,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A state placed on the app beforehand (e.g. shared by several test clients) is kept as is.
-        if getattr(app.state, "healthcircle", None) is None:
+        owned = getattr(app.state, "healthcircle", None) is None
+        if owned:
             app.state.healthcircle = build_state(settings)
+        app.state.healthcircle.jobs.resume()  # jobs a previous run left unfinished
         yield
+        if owned:
+            app.state.healthcircle.close()
 
     app = FastAPI(
         title="healthcircle",
@@ -104,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Map pages carry thousands of cells as GeoJSON text, which compresses about tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     install_error_handlers(app)
-    for module in (health, pages, standards, facilities, towns, coverage, isochrones, maps, siting):
+    for module in (health, pages, standards, facilities, towns, coverage, isochrones, maps, siting, jobs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

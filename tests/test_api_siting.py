@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import time
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +134,103 @@ def test_siting_map(client: TestClient) -> None:
     assert "/static/vendor/leaflet" in page
     assert "cdn.jsdelivr" not in page
     assert client.get("/maps/siting", params={"kind": "ems", "count": 0}).status_code == 422
+
+
+def _wait_for_job(client: TestClient, job_id: str, *, timeout_s: float = 60.0) -> dict[str, Any]:
+    began = time.monotonic()
+    while True:
+        response = client.get(f"/api/siting/jobs/{job_id}")
+        assert response.status_code == 200, response.text
+        job: dict[str, Any] = response.json()
+        if job["status"] in ("done", "failed") or time.monotonic() - began > timeout_s:
+            return job
+        time.sleep(0.1)
+
+
+def _answer(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/api/siting", json=body)
+    if response.status_code == 202:
+        job = _wait_for_job(client, response.json()["id"])
+        assert job["status"] == "done", job
+        result: dict[str, Any] = job["result"]
+        return result
+    assert response.status_code == 200, response.text
+    doc: dict[str, Any] = response.json()
+    return doc
+
+
+def test_same_request_same_sites_on_map_api_and_cli(client: TestClient) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    doc = _answer(client, {"kind": "ems", "count": 3})
+    assert doc["optimal"] is True and doc["gap_percent"] == 0.0
+    assert "cell_rank" not in doc
+    page = client.get("/maps/siting", params={"kind": "ems", "count": 3}).text
+    for site in doc["sites"]:
+        assert f"{site['lat']:.5f}, {site['lon']:.5f}" in page  # the marker popups of the same sites
+    assert "最优解 proven optimal" in page
+    result = CliRunner().invoke(cli, ["site", "--kind", "ems", "--count", "3", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sites"] == doc["sites"]
+
+
+def test_time_limited_answer_is_labelled_and_not_kept_as_final(client: TestClient) -> None:
+    # 8 health facilities by MCLP cannot be proven optimal within 0.1 s: the run stops at its budget
+    body = {"kind": "facility", "count": 8, "time_limit_s": 0.1}
+    doc = _answer(client, body)
+    assert doc["optimal"] is False and doc["time_limited"] is True
+    assert doc["gap_percent"] is None or doc["gap_percent"] > 0
+    assert doc["solution_label"].startswith("时限内最好解 best found in")
+    assert doc["budget_seconds"] == pytest.approx(0.1)
+    assert len(doc["sites"]) == 8
+    page = client.get("/maps/siting", params={"kind": "facility", "count": 8, "time_limit_s": 0.1}).text
+    assert "Not proven optimal" in page
+    # not cached as the answer: asking again runs again (continuing from the best sites found)
+    second = client.post("/api/siting", json=body)
+    if second.status_code == 200:
+        assert second.json()["elapsed_seconds"] != doc["elapsed_seconds"]
+    else:
+        assert second.status_code == 202
+    # with a real budget the same request is proven optimal and covers at least as many people
+    full = _answer(client, {"kind": "facility", "count": 8, "time_limit_s": 120})
+    assert full["optimal"] is True and full["covered_population"] >= doc["covered_population"] - 1e-6
+
+
+def test_unknown_job(client: TestClient) -> None:
+    response = client.get("/api/siting/jobs/nope")
+    assert response.status_code == 404 and "POST /api/siting" in response.json()["detail"]
+
+
+def test_job_api_survives_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.routes.siting as siting_routes
+
+    monkeypatch.setattr(siting_routes, "API_WAIT_S", 0.0)  # every request becomes a job
+    settings = Settings(database_file=tmp_path / "county.sqlite")
+    body = {"kind": "facility", "count": 2}
+    with TestClient(create_app(settings)) as first:
+        response = first.post("/api/siting", json=body)
+        assert response.status_code == 202, response.text
+        job_id = response.json()["id"]
+        assert response.headers["location"] == f"/api/siting/jobs/{job_id}"
+        assert response.json()["status"] in ("queued", "running", "done")
+    # a job a killed server left queued (written as the store writes it, no server running)
+    from analysis.siting.jobs import JobStore
+    from analysis.siting.request import normalise_request
+
+    left = JobStore(tmp_path / "county.sqlite").create(
+        "left-over", normalise_request({"kind": "ems", "count": 1}), budget_seconds=60
+    )
+    # a new server on the same database finds both jobs and (re)runs them to the end
+    with TestClient(create_app(settings)) as second:
+        resumed = _wait_for_job(second, left.id)
+        assert resumed["status"] == "done" and len(resumed["result"]["sites"]) == 1
+        job = _wait_for_job(second, job_id)
+        assert job["status"] == "done", job
+        assert job["result"]["optimal"] is True and len(job["result"]["sites"]) == 2
+        assert job["progress"]["elapsed_seconds"] >= 0
+        # the proven answer is now stored for the request: a repeat is answered at once
+        monkeypatch.setattr(siting_routes, "API_WAIT_S", 5.0)
+        again = second.post("/api/siting", json=body)
+        assert again.status_code == 200 and again.json()["sites"] == job["result"]["sites"]

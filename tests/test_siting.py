@@ -418,7 +418,8 @@ def test_recommend_sites_ems_on_a_line() -> None:
     assert sites[1]["cumulative_coverage"] == pytest.approx(800 / 1050, abs=1e-6)
     assert [s["town_code"] for s in sites] == ["350582002", "350582002"]
     assert doc["network_source"] == "test: 1 minute per km"
-    assert doc["gap"] == pytest.approx(0.0, abs=1e-9)
+    assert doc["gap_percent"] == 0.0 and doc["optimal"] is True
+    assert doc["solution_label"].startswith("最优解 proven optimal")
 
 
 def test_recommend_sites_facility_and_aed_defaults() -> None:

@@ -158,11 +158,14 @@ def siting_map(
         f"{swatches}"
         "<table><tr><th>#</th><th>乡镇 Town</th><th>新增人口 Added</th><th>累计 Cum.</th></tr>"
         f"{''.join(rows_html)}</table>"
-        f"<div>求解器 Solver: {html.escape(str(document.get('solver', '')))}, "
-        f"gap {_esc(document.get('gap'))}</div>"
+        f"<div>求解器 Solver: {html.escape(str(document.get('solver', '')))}: "
+        f"{html.escape(str(document.get('solution_label', '')))}</div>"
     )
     add_panel(m, panel)
     lines = caveats(document, population_modelled=population_modelled)
     lines += [str(a) for a in document.get("assumptions", []) if "unknown" in str(a)]
+    if document.get("optimal") is False:
+        # a time-limited answer is never shown as the optimum
+        lines.insert(0, f"求解未完成 Not proven optimal: {document.get('solution_label', '')}")
     add_banner(m, lines)
     return m

@@ -20,8 +20,10 @@ JSON-able document.
 
 Layout: :mod:`~analysis.siting.models` (one file per model family), :mod:`~analysis.siting.solver` (the
 shared HiGHS call), :mod:`~analysis.siting.gains` (marginal gains and ranking),
-:mod:`~analysis.siting.candidates`, :mod:`~analysis.siting.use_cases`, :mod:`~analysis.siting.recommend`
-and :mod:`~analysis.siting.documents`.
+:mod:`~analysis.siting.candidates`, :mod:`~analysis.siting.use_cases`, :mod:`~analysis.siting.recommend`,
+:mod:`~analysis.siting.documents`, :mod:`~analysis.siting.budget` (one wall-clock budget per run),
+:mod:`~analysis.siting.request` (the one request path of map, API and CLI) and :mod:`~analysis.siting.jobs`
+(stored jobs and results).
 """
 
 from analysis.siting.candidates import candidates_xy, county_outline, grid_candidates, load_candidates

@@ -60,3 +60,30 @@ def sites_geojson(document: dict[str, Any]) -> dict[str, Any]:
     ]
     metadata = {key: value for key, value in document.items() if key != "sites"}
     return {"type": "FeatureCollection", "features": features, "metadata": metadata}
+
+
+def solution_label(*, optimal: bool, seconds: float, gap_percent: float | None, stopped: bool = False) -> str:
+    """How good a solution is, in words a planner can repeat (Chinese first, English beside).
+
+    Parameters
+    ----------
+    optimal
+        The solver proved the solution optimal.
+    seconds
+        Wall-clock seconds of the whole run.
+    gap_percent
+        Distance of the best bound from the solution, % of the solution; None when no bound is known.
+    stopped
+        The run was stopped on request rather than by its budget.
+
+    Returns
+    -------
+    str
+        E.g. "最优解 proven optimal" or "时限内最好解 best found in 3.0 s, within 3.86 % of optimal".
+    """
+    if optimal:
+        return f"最优解 proven optimal (in {seconds:.1f} s)"
+    why = "stopped" if stopped else "best found"
+    if gap_percent is None:
+        return f"时限内最好解 {why} in {seconds:.1f} s; distance from optimal unknown (no bound yet)"
+    return f"时限内最好解 {why} in {seconds:.1f} s, within {gap_percent:.2f} % of optimal"

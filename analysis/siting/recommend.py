@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from analysis import settings
 from analysis.errors import ParameterError
+from analysis.siting.budget import Budget
 from analysis.siting.candidates import candidates_xy, grid_candidates
 from analysis.siting.demand import aggregate_demand
+from analysis.siting.documents import solution_label
 from analysis.siting.gains import cell_ranks
 from analysis.siting.kinds import CANDIDATE_FILTERS, KINDS, MODELS, CandidateFilter, Kind, ModelName
-from analysis.siting.models import MaximalCovering, PMedian, SetCovering
+from analysis.siting.models import LocationModel, MaximalCovering, PMedian, SetCovering
 from analysis.siting.use_cases import aed_default_count, existing_sites, use_case
 
 if TYPE_CHECKING:
@@ -40,6 +42,36 @@ def _town_codes(lon: np.ndarray, lat: np.ndarray, towns: gpd.GeoDataFrame) -> li
     return out
 
 
+def _start_columns(
+    start_sites: Sequence[tuple[float, float]] | None, cand_xy: np.ndarray, *, crs: str
+) -> np.ndarray | None:
+    """Candidate columns at the given (lon, lat) sites (within a metre), or None."""
+    if not start_sites or not len(cand_xy):
+        return None
+    from pyproj import Transformer
+    from scipy.spatial import cKDTree
+
+    lonlat = np.asarray(start_sites, dtype=np.float64).reshape(-1, 2)
+    to_crs = Transformer.from_crs(settings.GEOGRAPHIC_CRS, crs, always_xy=True)
+    x, y = to_crs.transform(lonlat[:, 0], lonlat[:, 1])
+    dist, column = cKDTree(cand_xy).query(np.column_stack([x, y]))
+    return np.unique(column[np.asarray(dist) <= settings.START_SITE_MATCH_M]).astype(np.int64)
+
+
+def _gap_percent(model: LocationModel) -> float | None:
+    """How far the optimum can be from the solution, % of the optimum; 0 when proven, None when unknown.
+
+    The optimum lies between the solution and the solver's bound, so ``|bound - solution| / |bound|`` is
+    an upper limit on the shortfall relative to the optimum for both maximising and minimising models.
+    """
+    if not model.time_limited:
+        return 0.0
+    bound, value = model.bound, model.objective
+    if not (math.isfinite(bound) and math.isfinite(value)) or abs(bound) < 1e-12:
+        return None
+    return round(100.0 * abs(bound - value) / abs(bound), 4)
+
+
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
@@ -62,6 +94,8 @@ def recommend_sites(
     time_limit_s: float | None = None,
     include_cells: bool = False,
     progress: Callable[[str], None] | None = None,
+    budget: Budget | None = None,
+    start_sites: Sequence[tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
     """Recommend new sites for 120 stations, health facilities or public AEDs.
 
@@ -101,13 +135,19 @@ def recommend_sites(
     share
         Target coverage share for "lscp".
     time_limit_s
-        Solver time limit; ``settings.SOLVER_TIME_LIMIT_S`` when None.
+        Wall-clock budget of the whole run (candidates, travel times, model build and solve),
+        seconds; ``settings.SOLVER_TIME_LIMIT_S`` when None. Ignored when *budget* is given.
     include_cells
         Add ``cell_rank``: per population cell (in ``inputs.population.cells`` order), 0 when an
         existing site covers it, *k* when the rank-*k* new site is the first to cover it, None
         when it stays uncovered (for maps).
     progress
         Called with a short message before each long step.
+    budget
+        A running :class:`~analysis.siting.budget.Budget` (progress reports, early stop); one of
+        *time_limit_s* seconds starting now when None.
+    start_sites
+        (lon, lat) of the sites of an earlier run of the same request, to continue from (MCLP).
 
     Returns
     -------
@@ -115,7 +155,9 @@ def recommend_sites(
         JSON-able: ``kind``, ``model``, ``sites`` (ranked, each with ``rank``, ``lon``, ``lat``
         (WGS-84), ``town_code``, ``added_population``, ``cumulative_population``,
         ``cumulative_coverage``), ``baseline_coverage``, ``coverage``, ``solver``,
-        ``solve_seconds``, ``gap``, ``status``, ``time_limited``, ``threshold_minutes``,
+        ``solve_seconds``, ``elapsed_seconds``, ``budget_seconds``, ``optimal``, ``gap_percent``
+        (distance of the best bound from the solution, % of the solution; None when unknown),
+        ``solution_label``, ``status``, ``time_limited``, ``threshold_minutes``,
         ``profile``, ``network_source``, ``population_source``, ``assumptions`` and counts.
 
     Raises
@@ -128,7 +170,14 @@ def recommend_sites(
     """
     from pyproj import Transformer
 
-    say = progress or (lambda _message: None)
+    if budget is None:
+        budget = Budget(settings.SOLVER_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s))
+
+    def say(message: str) -> None:
+        budget.report("preparing", message)
+        if progress is not None:
+            progress(message)
+
     if kind not in KINDS:
         msg = f"unknown kind {kind!r}; use one of {', '.join(KINDS)}"
         raise ParameterError(msg)
@@ -221,12 +270,13 @@ def recommend_sites(
         solved = MaximalCovering.from_cost_matrix(
             cost, weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
         )
-        solved.solve(time_limit_s=time_limit_s)
+        start = _start_columns(start_sites, cand_xy, crs=crs)
+        solved.solve(budget=budget, start_sites=start)
     elif model == "lscp":
         solved = SetCovering.from_cost_matrix(
             cost, weights, threshold=case.threshold_minutes, share=share, existing=existing
         )
-        solved.solve(time_limit_s=time_limit_s)
+        solved.solve(budget=budget)
     else:
         cutoff = case.threshold_minutes * settings.PMEDIAN_CUTOFF_FACTOR
         block_m = settings.PMEDIAN_DEMAND_BLOCK_M
@@ -241,7 +291,7 @@ def recommend_sites(
             p=int(count or 0),
             existing=existing,
             unserved_cost=cutoff,
-        ).solve(time_limit_s=time_limit_s)
+        ).solve(budget=budget)
         # rank and report coverage on the full cells, as for the covering models
         solved = MaximalCovering.from_cost_matrix(
             cost, weights, threshold=case.threshold_minutes, p=pmedian.p, existing=existing
@@ -290,6 +340,8 @@ def recommend_sites(
             "not always optimal, "
             "choice for a budget of k"
         )
+    optimal = not solved.time_limited
+    gap_percent = _gap_percent(pmedian if pmedian is not None else solved)
     doc: dict[str, Any] = {
         "kind": kind,
         "model": model,
@@ -310,7 +362,13 @@ def recommend_sites(
         "status": solved.status,
         "time_limited": solved.time_limited,
         "solve_seconds": round(solved.solve_seconds, 4),
-        "gap": _finite(solved.gap),
+        "elapsed_seconds": round(budget.elapsed(), 3),
+        "budget_seconds": round(budget.seconds, 3),
+        "optimal": optimal,
+        "gap_percent": gap_percent,
+        "solution_label": solution_label(
+            optimal=optimal, seconds=budget.elapsed(), gap_percent=gap_percent, stopped=budget.stop.is_set()
+        ),
         "network_source": travel.network_source,
         "population_source": population.source,
         "assumptions": assumptions,

@@ -6,16 +6,21 @@ import logging
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from analysis import settings
 from analysis.errors import ParameterError, SolverError
+
+if TYPE_CHECKING:
+    from analysis.siting.budget import Budget
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +32,25 @@ OPEN_TOLERANCE = 0.5
 
 # --- the MILP engine --------------------------------------------------------------------------
 
+#: Shortest time the solver is given when the budget is spent before it starts, seconds: enough for
+#: HiGHS to check the warm start and report it with its bound.
+MIN_SOLVE_SECONDS = 0.05
+#: Seconds between two progress reports while HiGHS runs.
+PROGRESS_INTERVAL_S = 0.5
+
+# Creating a Highs object prints a banner on the C-level stdout; the redirect swaps a process-wide file
+# descriptor, so two threads must never do it at once.
+_BANNER_LOCK = threading.Lock()
+
 
 @dataclass(frozen=True)
 class MilpResult:
+    """What one HiGHS run gave: the solution, its objective, the relative gap and how it stopped."""
+
     x: np.ndarray
     objective: float
     gap: float
+    bound: float
     status: str
     time_limited: bool
     seconds: float
@@ -41,20 +59,48 @@ class MilpResult:
 @contextmanager
 def quiet_banner() -> Iterator[None]:
     """Silence C-level stdout while HiGHS prints its start-up banner, so JSON on stdout stays clean."""
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except (OSError, ValueError):
-        yield
-        return
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+    with _BANNER_LOCK:
+        try:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+        except (OSError, ValueError):
+            yield
+            return
+        try:
+            os.dup2(devnull, 1)
+            yield
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+
+
+def _watch(h: Any, budget: Budget, *, objective_offset: float, objective_name: str) -> None:
+    """Report incumbent, bound and gap while HiGHS runs, and stop it when asked."""
+    last = [-math.inf]
+
+    def on_interrupt(event: Any) -> None:
+        if budget.stop.is_set():
+            event.interrupt()
+        now = time.perf_counter()
+        if now - last[0] < PROGRESS_INTERVAL_S:
+            return
+        last[0] = now
+        out = event.data_out
+        gap = float(out.mip_gap)
+        primal, dual = float(out.mip_primal_bound), float(out.mip_dual_bound)
+        budget.report(
+            "solving",
+            "HiGHS branch and bound",
+            incumbent=primal + objective_offset if math.isfinite(primal) else None,
+            bound=dual + objective_offset if math.isfinite(dual) else None,
+            gap_percent=round(100.0 * gap, 4) if math.isfinite(gap) else None,
+            objective=objective_name,
+            nodes=int(out.mip_node_count),
+        )
+
+    h.cbMipInterrupt.subscribe(on_interrupt)
 
 
 def solve_milp(
@@ -70,8 +116,15 @@ def solve_milp(
     time_limit_s: float | None,
     start: np.ndarray | None = None,
     what: str,
+    budget: Budget | None = None,
+    objective_offset: float = 0.0,
+    objective_name: str = "objective",
 ) -> MilpResult:
-    """Solve ``opt objective·x  s.t. row_lower <= A x <= row_upper, bounds, integrality`` with HiGHS."""
+    """Solve ``opt objective·x  s.t. row_lower <= A x <= row_upper, bounds, integrality`` with HiGHS.
+
+    With a *budget*, the time limit is what is left of it (at least ``MIN_SOLVE_SECONDS``), progress is
+    reported through it (objective values shifted by *objective_offset*) and ``budget.stop`` interrupts.
+    """
     import highspy
 
     inf = highspy.kHighsInf
@@ -99,10 +152,15 @@ def solve_milp(
     with quiet_banner():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", settings.SOLVER_PRESOLVE)
+    h.setOptionValue("random_seed", settings.SOLVER_SEED)
     limit = settings.SOLVER_TIME_LIMIT_S if time_limit_s is None else time_limit_s
     if limit <= 0:
         msg = f"time_limit_s must be positive, got {limit}; pass e.g. time_limit_s=60"
         raise ParameterError(msg)
+    if budget is not None:
+        limit = max(min(limit, budget.remaining()), MIN_SOLVE_SECONDS)
+        _watch(h, budget, objective_offset=objective_offset, objective_name=objective_name)
     h.setOptionValue("time_limit", float(limit))
     h.passModel(lp)
     if start is not None:
@@ -123,25 +181,29 @@ def solve_milp(
             f"the {what} model is infeasible (HiGHS: {status_text}); relax the target or add candidate sites"
         )
         raise SolverError(msg)
-    time_limited = status == highspy.HighsModelStatus.kTimeLimit
-    if status != highspy.HighsModelStatus.kOptimal and not (time_limited and has_solution):
+    stopped = status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
+    if status != highspy.HighsModelStatus.kOptimal and not (stopped and has_solution):
         msg = (
             f"HiGHS stopped without a usable solution of the {what} model ({status_text}) after "
-            f"{seconds:.1f} s; raise time_limit_s or use fewer candidate sites"
+            f"{seconds:.1f} s; raise the time limit or use fewer candidate sites"
         )
         raise SolverError(msg)
     x = np.asarray(h.getSolution().col_value, dtype=np.float64)
     objective_value = float(info.objective_function_value)
     gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else float("inf")
-    if abs(objective_value) < 1e-9 and status == highspy.HighsModelStatus.kOptimal:
-        gap = 0.0  # HiGHS reports an infinite relative gap at a zero optimum
-    if time_limited:
-        logger.warning("%s model hit the %.0f s time limit; MIP gap %.4g", what, limit, gap)
+    bound = float(info.mip_dual_bound)
+    if status == highspy.HighsModelStatus.kOptimal:
+        if abs(objective_value) < 1e-9:
+            gap = 0.0  # HiGHS reports an infinite relative gap at a zero optimum
+        bound = objective_value if not math.isfinite(bound) else bound
+    if stopped:
+        logger.warning("%s model stopped (%s) after %.2f s; MIP gap %.4g", what, status_text, seconds, gap)
     return MilpResult(
         x=x,
         objective=objective_value,
         gap=gap,
+        bound=bound,
         status=status_text,
-        time_limited=time_limited,
+        time_limited=stopped,
         seconds=seconds,
     )

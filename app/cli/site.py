@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from analysis import settings
 from analysis.errors import HealthcircleError, ParameterError
 from analysis.siting import SiteKind, SiteModel
 from app.cli.common import (
@@ -91,7 +92,12 @@ def site(
         bool, typer.Option("--include-planned", help="Count planned facilities as existing sites.")
     ] = False,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", min=0.1, help="Solver time limit, seconds (default 60).")
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            help="Time budget of the run (model build and solve), seconds (default 60).",
+        ),
     ] = None,
     data_dir: DataDirOption = None,
     network: NetworkOption = None,
@@ -101,33 +107,52 @@ def site(
     选址建议：新增急救站、医疗机构或AED的位置，按新增覆盖人口排序。
     """
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from analysis.county import cite_plan
-    from analysis.siting import load_candidates, recommend_sites
+    from analysis.siting import load_candidates
+    from analysis.siting.budget import Budget
+    from analysis.siting.request import run_request
     from analysis.travel import load_travel_model
 
     network_path = resolve_network(network, data_dir)
     county = load_folder(data_dir)
     console = Console(stderr=True)
+    seconds = settings.SOLVER_TIME_LIMIT_S if time_limit is None else time_limit
+    request = {
+        "kind": kind.value,
+        "count": count,
+        "model": model.value,
+        "share": share,
+        "profile": profile,
+        "include_planned": include_planned,
+    }
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
     try:
-        with console.status("读取数据 Loading data…") as status:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("读取数据 Loading data", total=seconds, detail="")
             inputs = load_folder_inputs(county)
-            status.update("载入出行模型 Loading travel model…")
             travel = load_travel_model(network_path, crs=county.crs)
             gdf_candidates = load_candidates(candidates) if candidates is not None else None
-            document = recommend_sites(
-                inputs,
-                travel,
-                kind=kind.value,  # type: ignore[arg-type]
-                count=count,
-                candidates=gdf_candidates,
-                model=model.value,  # type: ignore[arg-type]
-                profile=profile,
-                share=share,
-                include_planned=include_planned,
-                time_limit_s=time_limit,
-                progress=lambda message: status.update(f"选址 Siting: {message}…"),
-            )
+
+            def on_progress(progress: dict[str, Any]) -> None:
+                gap = progress.get("gap_percent")
+                detail = f"gap {gap:.2f} %" if gap is not None else ""
+                bar.update(
+                    task,
+                    description=f"选址 Siting: {progress['message']}",
+                    completed=min(float(progress["elapsed_seconds"]), seconds),
+                    detail=detail,
+                )
+
+            budget = Budget(seconds, on_progress=on_progress)
+            document = run_request(inputs, travel, request, budget=budget, candidates=gdf_candidates)
+            document.pop("cell_rank", None)
     except ParameterError as exc:
         fail(str(exc), 2)
     except (HealthcircleError, OSError) as exc:
@@ -141,8 +166,8 @@ def site(
         out.write_text(text, encoding="utf-8-sig" if format is SiteFormat.csv else "utf-8")
         typer.echo(f"已写入 Written: {out}", err=True)
     typer.echo(county_line(county), err=True)
-    if document.get("time_limited"):
-        typer.echo(f"注意 Note: the solver hit its time limit; MIP gap {document['gap']}", err=True)
+    if document.get("optimal") is False:
+        typer.echo(f"注意 Note: {document['solution_label']}; raise --time-limit to continue", err=True)
 
 
 def register(cli: typer.Typer) -> None:

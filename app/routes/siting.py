@@ -1,22 +1,27 @@
 """Siting recommendations: ``POST /api/siting`` (ranked new sites) and ``GET /maps/siting`` (map).
 
 Existing sites stay open; the answer ranks the new sites by the population each adds, so a planner can
-stop at any budget.
+stop at any budget. Both endpoints take one path (:func:`solve`): the request is normalised, a proven
+optimum stored for it is answered at once, otherwise a job runs it within its time budget. A request
+that does not finish within ``API_WAIT_S`` gets ``202`` and a job to poll (``/api/siting/jobs/{id}``).
 """
 
 from __future__ import annotations
 
-import json
+import html
 import logging
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from analysis.county import cite_plan
-from analysis.errors import DataError, ParameterError
-from analysis.siting import KINDS, SiteKind, SiteModel, candidates_xy, recommend_sites
+from analysis import settings
+from analysis.errors import DataError, ParameterError, SolverError
+from analysis.siting import KINDS, SiteKind, SiteModel, candidates_xy
+from analysis.siting.jobs import Job
+from analysis.siting.request import normalise_request, request_key
 from app.deps import AppState, StateDep
 from app.errors import QueryParameterError
 from app.schemas import ERROR_RESPONSES, Profile, jsonable
@@ -27,9 +32,13 @@ router = APIRouter(tags=["siting"], responses=ERROR_RESPONSES)
 
 #: Most new sites one request may ask for (the AED budget of the default data is 147).
 MAX_COUNT = 500
-#: Solver time limit of a web request, seconds: keeps answers interactive; a time-limited answer says so
-#: (``time_limited``) and gives the MIP ``gap``. The command line has the full limit.
-API_SOLVER_TIME_LIMIT_S = 3.0
+#: Longest a request waits for its job, seconds; a longer run answers 202 with the job to poll.
+API_WAIT_S = 5.0
+#: Extra wait beyond a short budget, seconds: the budget is checked between steps and HiGHS may overrun
+#: its time limit by a fraction of a second, so a 0.5 s request still gets its answer directly.
+API_WAIT_SLACK_S = 1.0
+#: Largest time budget one request may ask for, seconds.
+MAX_BUDGET_S = 3600.0
 #: New sites drawn by the siting map when no count is given.
 DEFAULT_MAP_COUNT = 3
 #: Most candidate sites one request may upload.
@@ -97,6 +106,13 @@ class SitingRequest(BaseModel):
     share: float = Field(default=1.0, gt=0.0, le=1.0, description="Target coverage share for lscp.")
     profile: Profile | None = Field(default=None, description="Travel profile; default by kind.")
     include_planned: bool = Field(default=False, description="Count planned facilities as existing sites.")
+    time_limit_s: float = Field(
+        default=settings.SOLVER_TIME_LIMIT_S,
+        ge=0.1,
+        le=MAX_BUDGET_S,
+        description="Wall-clock budget of the run (candidates, travel times, model build and solve), "
+        "seconds. A run stopped by it says 'best found in N s, within X % of optimal'.",
+    )
 
 
 class Site(BaseModel):
@@ -125,11 +141,59 @@ class SitingResponse(BaseModel):
     threshold_minutes: float
     solver: str
     solve_seconds: float
-    gap: float | None
+    elapsed_seconds: float
+    budget_seconds: float
+    optimal: bool
+    gap_percent: float | None = Field(
+        description="How far the optimum can be from this answer, % (0 when proven optimal, null unknown)."
+    )
+    solution_label: str
     time_limited: bool
     network_source: str
     population_source: str
     assumptions: list[str]
+
+
+class JobProgress(BaseModel):
+    """Where a running job is: phase, elapsed seconds and, while solving, incumbent, bound and gap."""
+
+    model_config = ConfigDict(extra="allow")
+
+    phase: str
+    message: str
+    elapsed_seconds: float
+    incumbent: float | None = None
+    bound: float | None = None
+    gap_percent: float | None = None
+    objective: str | None = None
+
+
+class JobResponse(BaseModel):
+    """A siting job: ``queued``, ``running``, ``done`` (with ``result``) or ``failed`` (with ``error``)."""
+
+    id: str
+    status: str
+    budget_seconds: float
+    progress: JobProgress | None
+    result: SitingResponse | None
+    error: str | None
+    error_kind: str | None = Field(description="Error class of a failed job, e.g. ParameterError.")
+    created_at: float = Field(description="Unix seconds.")
+    updated_at: float = Field(description="Unix seconds.")
+    links: dict[str, str]
+
+
+def job_document(job: Job) -> dict[str, Any]:
+    """The API view of a job; the result leaves out the per-cell ranks (map only)."""
+    doc = job.to_dict()
+    if doc["result"] is not None:
+        doc["result"] = _public(doc["result"])
+    doc["links"] = {"self": f"/api/siting/jobs/{job.id}"}
+    return doc
+
+
+def _public(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if key != "cell_rank"}
 
 
 def _candidates_gdf(collection: CandidateCollection) -> Any:
@@ -157,57 +221,121 @@ def _candidates_gdf(collection: CandidateCollection) -> Any:
         raise QueryParameterError("candidates", f"cannot read the candidate points: {exc}") from exc
 
 
-def run_siting(state: AppState, request: SitingRequest) -> dict[str, Any]:
-    """Run (or fetch from the cache) the siting document of *request*."""
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`solve` gives: a document when the answer is ready, else the job that runs it."""
+
+    document: dict[str, Any] | None
+    job: Job | None
+
+
+def check_request(state: AppState, request: SitingRequest) -> dict[str, Any]:
+    """Validate *request* against the county (422 on bad input) and return it normalised."""
     if request.kind not in KINDS:
         raise QueryParameterError(
             "kind", f"unknown kind {request.kind!r}", allowed="one of " + ", ".join(KINDS)
         )
-    candidates = _candidates_gdf(request.candidates) if request.candidates is not None else None
+    try:
+        candidates = _candidates_gdf(request.candidates) if request.candidates is not None else None
+    except DataError as exc:
+        raise QueryParameterError("candidates", str(exc)) from exc
     if candidates is not None:
         try:
             candidates_xy(candidates, state.inputs.boundary, crs=state.travel.crs)
-        except ParameterError as exc:
+        except (ParameterError, DataError) as exc:
             raise QueryParameterError("candidates", str(exc)) from exc
         if request.count is not None and request.count > len(candidates):
             message = f"asked for {request.count} new sites but only {len(candidates)} candidates were given"
             raise QueryParameterError("count", message, allowed=f"a whole number from 1 to {len(candidates)}")
-
-    def compute() -> dict[str, Any]:
-        document: dict[str, Any] = jsonable(
-            recommend_sites(
-                state.inputs,
-                state.travel,
-                kind=request.kind,  # type: ignore[arg-type]
-                count=request.count,
-                candidates=candidates,
-                model=request.model.value,  # type: ignore[arg-type]
-                profile=request.profile.value if request.profile else None,
-                share=request.share,
-                include_planned=request.include_planned,
-                time_limit_s=API_SOLVER_TIME_LIMIT_S,
-            )
+    if request.count is None and request.model is not SiteModel.lscp and request.kind != "aed":
+        raise QueryParameterError(
+            "count", f"the number of new sites is required for kind {request.kind!r}", allowed="1 to 500"
         )
-        return cite_plan(document, state.county) if state.county is not None else document
-
-    if candidates is not None:
-        return compute()
-    key = ("siting", json.dumps(request.model_dump(mode="json"), sort_keys=True))
-    cached: dict[str, Any] = state.cache.get_or_compute(key, compute)
-    return cached
+    fields = request.model_dump(mode="json", exclude={"time_limit_s"})
+    return normalise_request(fields)
 
 
-@router.post("/api/siting", response_model=SitingResponse, summary="Recommend new sites (ranked)")
-def post_siting(request: SitingRequest, state: StateDep) -> dict[str, Any]:
+def solve(state: AppState, request: SitingRequest, *, wait_s: float, resume_done: bool = False) -> Outcome:
+    """The one solve path of the map and the API.
+
+    Parameters
+    ----------
+    state
+        The app state (inputs, travel model, job runner).
+    request
+        The siting request.
+    wait_s
+        How long to wait for a job before handing it back unfinished.
+    resume_done
+        Show the latest finished (possibly time-limited, labelled) result of the request instead of
+        continuing it (the map, so that reloading it does not start a new run each time).
+
+    Returns
+    -------
+    Outcome
+        The document when ready (a proven optimum stored for the request, or a job that finished in
+        time), else the running job.
+    """
+    normalised = check_request(state, request)
+    key = request_key(normalised, data_fingerprint=state.data_fingerprint)
+    jobs = state.jobs
+    final = jobs.store.final_result(key)
+    if final is not None:
+        return Outcome(document=final, job=None)
+    if resume_done:
+        latest = jobs.store.latest_done(key)
+        if latest is not None and latest.result is not None:
+            return Outcome(document=latest.result, job=None)
+    job = jobs.submit(key, normalised, budget_seconds=request.time_limit_s)
+    finished = jobs.wait(job.id, wait_s)
+    if finished is not None and finished.status == "done" and finished.result is not None:
+        return Outcome(document=finished.result, job=None)
+    if finished is not None and finished.status == "failed":
+        error = finished.error or "the siting run failed"
+        raise SolverError(error) if finished.error_kind == "SolverError" else ParameterError(error)
+    return Outcome(document=None, job=finished or job)
+
+
+def _wait_seconds(budget_seconds: float) -> float:
+    return min(budget_seconds + API_WAIT_SLACK_S, API_WAIT_S)
+
+
+@router.post(
+    "/api/siting",
+    response_model=SitingResponse,
+    summary="Recommend new sites (ranked)",
+    responses={202: {"model": JobResponse, "description": "Still running: poll the job."}},
+)
+def post_siting(request: SitingRequest, state: StateDep) -> Any:
     """Recommend new 120 stations, health facilities or public AEDs, existing sites kept.
 
     选址建议：在保留现有站点的前提下，按新增覆盖人口排序给出新站点。Bad input (count 0 or above the number
     of candidates, unknown kind, candidates outside the county) gets a 422 whose `detail` says what to fix.
+    An answer stopped by its time budget says so (`optimal: false`, `gap_percent`, `solution_label`); a
+    run longer than a few seconds answers `202` with a job to poll at `/api/siting/jobs/{id}`.
     """
-    try:
-        return run_siting(state, request)
-    except DataError as exc:
-        raise QueryParameterError("candidates", str(exc)) from exc
+    outcome = solve(state, request, wait_s=_wait_seconds(request.time_limit_s))
+    if outcome.document is not None:
+        return _public(outcome.document)
+    assert outcome.job is not None
+    body = job_document(outcome.job)
+    return JSONResponse(status_code=202, content=jsonable(body), headers={"Location": body["links"]["self"]})
+
+
+def _waiting_page(job: Job) -> str:
+    progress = job.progress or {}
+    gap = progress.get("gap_percent")
+    detail = f"{progress.get('message', 'queued')}, {float(progress.get('elapsed_seconds', 0.0)):.1f} s" + (
+        f", gap {float(gap):.2f} %" if gap is not None else ""
+    )
+    return (
+        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
+        "<meta http-equiv='refresh' content='2'><title>正在求解 Solving…</title></head><body>"
+        "<h3>正在求解 Solving…</h3>"
+        f"<p>{html.escape(detail)}</p>"
+        f"<p>任务 Job: <a href='/api/siting/jobs/{html.escape(job.id)}'>{html.escape(job.id)}</a>; "
+        "this page reloads itself.</p></body></html>"
+    )
 
 
 @router.get("/maps/siting", response_class=HTMLResponse, summary="Map of recommended sites")
@@ -219,27 +347,32 @@ def get_siting_map(
         Query(ge=1, le=MAX_COUNT, description="Number of new sites; default 3 (aed: the AED gap)."),
     ] = None,
     model: Annotated[SiteModel, Query(description="mclp, lscp or pmedian.")] = SiteModel.mclp,
+    time_limit_s: Annotated[
+        float, Query(ge=0.1, le=MAX_BUDGET_S, description="Time budget of the run, seconds.")
+    ] = settings.SOLVER_TIME_LIMIT_S,
+    resume: Annotated[
+        bool, Query(description="Run again from the best sites of a time-limited earlier run.")
+    ] = False,
 ) -> HTMLResponse:
     """Current coverage, the recommended sites numbered by rank, and the coverage they add.
 
-    选址地图：现有覆盖、按排名编号的建议新站点及其新增覆盖。
+    选址地图：现有覆盖、按排名编号的建议新站点及其新增覆盖。The same request as `POST /api/siting` gives the
+    same sites; a time-limited answer is labelled in the banner. A long run shows a page that reloads
+    until the job is done (status 202).
     """
     from analysis import maps
     from app.routes.maps import ASSET_BASE_URL
 
     if count is None and kind is not SiteKind.aed and model is not SiteModel.lscp:
         count = DEFAULT_MAP_COUNT
+    request = SitingRequest(kind=kind.value, count=count, model=model, time_limit_s=time_limit_s)
+    outcome = solve(state, request, wait_s=_wait_seconds(time_limit_s), resume_done=not resume)
+    if outcome.document is None:
+        assert outcome.job is not None
+        return HTMLResponse(_waiting_page(outcome.job), status_code=202)
+    document = outcome.document
 
     def render() -> str:
-        document = recommend_sites(
-            state.inputs,
-            state.travel,
-            kind=kind.value,  # type: ignore[arg-type]
-            count=count,
-            model=model.value,  # type: ignore[arg-type]
-            include_cells=True,
-            time_limit_s=API_SOLVER_TIME_LIMIT_S,
-        )
         m = maps.siting_map(
             document,
             state.inputs.population.cells,
@@ -253,5 +386,7 @@ def get_siting_map(
         page: str = maps.to_html(m, asset_base_url=ASSET_BASE_URL)
         return page
 
-    key = ("map_siting", kind.value, count, model.value)
+    if document.get("optimal") is not True:
+        return HTMLResponse(render())
+    key = ("map_siting", kind.value, count, model.value, state.data_fingerprint)
     return HTMLResponse(state.cache.get_or_compute(key, render))

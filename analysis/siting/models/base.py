@@ -18,6 +18,7 @@ from analysis.siting.solver import OPEN_TOLERANCE, SOLVER_NAME, MilpResult, solv
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from analysis.siting.budget import Budget
     from analysis.travel import TravelModel
 
 
@@ -105,6 +106,8 @@ class LocationModel:
         self.added_population = np.zeros(0, dtype=np.float64)
         self.objective = float("nan")
         self.gap = float("nan")
+        #: Best bound on the objective proven by the solver (same units as ``objective``).
+        self.bound = float("nan")
         self.status = "not solved"
         self.time_limited = False
         self.solve_seconds = 0.0
@@ -146,6 +149,9 @@ class LocationModel:
         time_limit_s: float | None,
         start: np.ndarray | None = None,
         what: str,
+        budget: Budget | None = None,
+        objective_offset: float = 0.0,
+        objective_name: str = "objective",
     ) -> MilpResult:
         """Solve a model whose columns are the candidates' binaries then continuous ones, all in [0, 1].
 
@@ -164,9 +170,13 @@ class LocationModel:
             time_limit_s=time_limit_s,
             start=start,
             what=what,
+            budget=budget,
+            objective_offset=objective_offset,
+            objective_name=objective_name,
         )
         self._rank(self.candidates[result.x[:n_x] > OPEN_TOLERANCE])
         self.gap = result.gap
+        self.bound = result.bound + objective_offset
         self.status = result.status
         self.time_limited = result.time_limited
         self.solve_seconds = result.seconds
@@ -174,6 +184,7 @@ class LocationModel:
 
     def _finish_from(self, other: LocationModel) -> None:
         self.gap = other.gap
+        self.bound = other.bound
         self.status = other.status
         self.time_limited = other.time_limited
         self.solve_seconds = other.solve_seconds

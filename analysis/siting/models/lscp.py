@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
 
 from analysis.errors import ParameterError, SolverError
 from analysis.siting.models.base import LocationModel, linked_rows
+
+if TYPE_CHECKING:
+    from analysis.siting.budget import Budget
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +57,16 @@ class SetCovering(LocationModel):
         self.share = float(share)
         self.p = 0
 
-    def solve(self, *, time_limit_s: float | None = None) -> Self:
+    def solve(self, *, time_limit_s: float | None = None, budget: Budget | None = None) -> Self:
         """Solve with HiGHS, then rank the chosen sites by marginal population added.
 
         Parameters
         ----------
         time_limit_s
             Solver time limit; ``settings.SOLVER_TIME_LIMIT_S`` when None.
+        budget
+            Wall-clock budget shared with the caller's earlier steps; the solver gets what is left and
+            reports progress through it.
 
         Returns
         -------
@@ -125,6 +131,8 @@ class SetCovering(LocationModel):
             maximize=False,
             time_limit_s=time_limit_s,
             what="set covering",
+            budget=budget,
+            objective_name="new sites",
         )
         self.p = int(self.selected.size)
         self.objective = result.objective

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
 
 from analysis.siting.gains import greedy_maximal_covering
 from analysis.siting.models.base import LocationModel, linked_rows
+
+if TYPE_CHECKING:
+    from analysis.siting.budget import Budget
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +51,13 @@ class MaximalCovering(LocationModel):
         super().__init__(cost, weights, threshold=threshold, existing=existing)
         self.p = self._check_p(p)
 
-    def solve(self, *, time_limit_s: float | None = None) -> Self:
+    def solve(
+        self,
+        *,
+        time_limit_s: float | None = None,
+        budget: Budget | None = None,
+        start_sites: np.ndarray | None = None,
+    ) -> Self:
         """Solve with HiGHS, then rank the chosen sites by marginal population added.
 
         Parameters
@@ -56,6 +65,12 @@ class MaximalCovering(LocationModel):
         time_limit_s
             Solver time limit; ``settings.SOLVER_TIME_LIMIT_S`` when None. A time-limited run
             keeps its best solution and reports ``time_limited`` and the MIP ``gap``.
+        budget
+            Wall-clock budget shared with the caller's earlier steps; the solver gets what is left and
+            reports progress through it.
+        start_sites
+            Column indices of a known solution (e.g. the best of an earlier, time-limited run) to start
+            from; used when it has ``p`` candidate sites and covers more than the greedy start.
 
         Returns
         -------
@@ -83,6 +98,11 @@ class MaximalCovering(LocationModel):
         )
         x0 = np.isin(cand, greedy_sites).astype(np.float64)
         y0 = np.minimum(np.asarray(cov @ x0).ravel(), 1.0)
+        if start_sites is not None:
+            given = np.isin(cand, np.asarray(start_sites, dtype=np.int64)).astype(np.float64)
+            given_y = np.minimum(np.asarray(cov @ given).ravel(), 1.0)
+            if given.sum() == self.p and self.weights[active] @ given_y > self.weights[active] @ y0:
+                x0, y0 = given, given_y
         result = self._solve_sites(
             objective=objective,
             matrix=a,
@@ -92,6 +112,9 @@ class MaximalCovering(LocationModel):
             time_limit_s=time_limit_s,
             start=np.concatenate([x0, y0]),
             what="maximal covering",
+            budget=budget,
+            objective_offset=self.baseline_population,
+            objective_name="covered population",
         )
         self.objective = self.baseline_population + result.objective
         logger.info(

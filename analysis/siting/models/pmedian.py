@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -13,6 +13,9 @@ import scipy.sparse as sp
 from analysis.errors import ParameterError, SolverError
 from analysis.siting.gains import greedy_pmedian
 from analysis.siting.models.base import LocationModel
+
+if TYPE_CHECKING:
+    from analysis.siting.budget import Budget
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +66,16 @@ class PMedian(LocationModel):
         #: Population-weighted mean cost with the existing sites only.
         self.baseline_mean_cost = float("nan")
 
-    def solve(self, *, time_limit_s: float | None = None) -> Self:
+    def solve(self, *, time_limit_s: float | None = None, budget: Budget | None = None) -> Self:
         """Solve with HiGHS, then rank the chosen sites by marginal population covered.
 
         Parameters
         ----------
         time_limit_s
             Solver time limit; ``settings.SOLVER_TIME_LIMIT_S`` when None.
+        budget
+            Wall-clock budget shared with the caller's earlier steps; the solver gets what is left and
+            reports progress through it.
 
         Returns
         -------
@@ -151,6 +157,8 @@ class PMedian(LocationModel):
             time_limit_s=time_limit_s,
             start=np.concatenate([x0, z0, u0]),
             what="p-median",
+            budget=budget,
+            objective_name="population-weighted travel cost",
         )
         self.objective = result.objective
         total_w = float(w[populated].sum())
