@@ -437,7 +437,7 @@ def test_ems_map(client: TestClient) -> None:
     assert r.status_code == 200
     _offline(r.text)
     assert "worst-served" in r.text
-    assert "14-minute response bands" in r.text
+    assert "14-min drive from each 120 site" in r.text  # dispatch 0: the whole response is the drive
 
 
 # --- library errors become 4xx ---------------------------------------------------------------------------

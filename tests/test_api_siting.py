@@ -128,8 +128,8 @@ def test_siting_map(client: TestClient) -> None:
     page = response.text
     assert "Recommended sites" in page
     # numbered markers (folium escapes the DivIcon html inside its JSON)
-    assert '"background:#e6550d\\"\\u003e1\\u003c' in page
-    assert '"background:#e6550d\\"\\u003e2\\u003c' in page
+    assert 'data-rank=\\"1\\"\\u003e1\\u003c' in page
+    assert 'data-rank=\\"2\\"\\u003e2\\u003c' in page
     assert "Added by new sites" in page
     assert "/static/vendor/leaflet" in page
     assert "cdn.jsdelivr" not in page

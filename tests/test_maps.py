@@ -106,7 +106,7 @@ def test_coverage_map_layers_and_offline_assets() -> None:
         assert json.dumps(label)[1:-1] in html, label
     # the AED without a location is listed, not drawn
     assert maps.UNKNOWN_LOCATION_LABEL in html and "丙AED" in html
-    assert html.count('"type": "Point"') == 2
+    assert html.count("data-fid=") == 2
     # coordinates are rounded to 5 decimals
     assert "118.12346" in html and "118.123456" not in html
     assert "hc-banner" in html and "straight-line" in html
@@ -156,7 +156,55 @@ def test_ems_map_marks_worst_cells() -> None:
     assert "梅岭街道" in panel and "未到达 not reached" in panel
     assert json.dumps("医院 Hospital")[1:-1] not in html, "the EMS map draws only 120 sites"
     assert json.dumps("120急救站 EMS station")[1:-1] in html
-    assert "14-minute response bands" in html
+    assert "11-min drive from each 120 site" in html  # 14 min response = 3 min dispatch + 11 min drive
+
+
+def test_colocated_facilities_each_get_a_marker_hospital_on_top() -> None:
+    # a hospital and a township centre at the same town seat: two markers, the hospital drawn above
+    facilities = gpd.GeoDataFrame(
+        {
+            "id": ["t1", "h1"],
+            "name_zh": ["乙卫生院", "甲医院"],
+            "name_en": ["Centre B", "Hospital A"],
+            "kind": ["township_centre", "hospital"],
+            "beds": [None, 120],
+            "status": ["open", "open"],
+            "source": ["plan", "plan"],
+            "precision": ["town_seat", "town_seat"],
+        },
+        geometry=[Point(118.1, 24.5), Point(118.1, 24.5)],
+        crs="EPSG:4326",
+    )
+    m = maps.base_map([118.0, 24.0, 119.0, 25.0])
+    maps.add_facility_layers(m, facilities)
+    html = maps.to_html(m)
+    # each marker's options (zIndexOffset) come before its icon's html (data-fid) in the page script
+    pairs = re.findall(r'"zIndexOffset": (\d+).*?data-fid=\\"(\w+)\\"', html, re.S)
+    offsets = {fid: int(z) for z, fid in pairs}
+    assert set(offsets) == {"t1", "h1"} and offsets["h1"] > offsets["t1"]
+    ranks = [int(r) for r in re.findall(r'"hcRank": (\d+)', html)]
+    assert len(ranks) == 2 and min(ranks) == 0  # the hospital ranks first on the shared ring
+    assert "位置为镇驻地 placed at town seat" in html and "hc-approx" in html
+    assert "120" in html and "未知 unknown" in html  # beds known / unknown
+
+
+def test_bands_use_the_legend_colours_and_the_uncovered_area_is_an_outline() -> None:
+    doc = {**STRAIGHT, "standards": [], "towns": []}
+    html = maps.to_html(maps.coverage_map(_facilities(), _cells(), doc, minutes=15))
+    legend = set(re.findall(r'data-colour="(#[0-9a-f]{6})"', html))
+    drawn = set(re.findall(r'"colour": "(#[0-9a-f]{6})"', html))
+    # cells at 2, 8, 20 min and unreached: four classes, each drawn in its legend colour
+    assert drawn == {maps.TIME_COLOURS[0], maps.TIME_COLOURS[1], maps.TIME_COLOURS[3], maps.UNREACHED_COLOUR}
+    assert drawn <= legend
+    assert "People beyond 15 min (outline)" in html and '"fill": false' in html
+    assert '"collapsed": true' in html  # layer control folded
+
+
+def test_title_follows_minutes() -> None:
+    doc = {**STRAIGHT, "standards": [], "towns": []}
+    html = maps.to_html(maps.coverage_map(_facilities(), _cells(), doc, minutes=10))
+    assert "<title>10分钟医疗卫生服务圈 10-minute medical service circle</title>" in html
+    assert "15分钟" not in html
 
 
 def test_nothing_to_map_raises() -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis import settings
 from analysis.display import people_text, text
+from analysis.maps.behaviour import finish
 from analysis.maps.geometry import feature_collection, simplified
 from analysis.maps.layers import add_context, cell_style, short_names
 from analysis.maps.legends import add_panel, swatch
@@ -179,5 +180,6 @@ def accessibility_map(
     if unlocated:
         panel.append(f"<div class='small'>位置未知 location unknown: {len(unlocated)}</div>")
     add_panel(m, "".join(panel))
+    finish(m)
     logger.info("accessibility map with %d cells", len(cells))
     return m

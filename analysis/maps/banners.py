@@ -51,4 +51,10 @@ def add_banner(m: folium.Map, lines: Sequence[str]) -> None:
     if not lines:
         return
     body = "<br>".join(html.escape(line) for line in lines)
-    figure(m).html.add_child(Element(f'<div class="hc-banner" id="hc-banner">⚠ {body}</div>'))
+    summary = "⚠ 注意：以下数字含估算 Read with care: these numbers rest on estimates"
+    figure(m).html.add_child(
+        Element(
+            f'<div class="hc-banner" id="hc-banner"><details open><summary>{summary}</summary>'
+            f"{body}</details></div>"
+        )
+    )

@@ -9,11 +9,14 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import pandas as pd
 
 from analysis import settings
 from analysis.display import text
-from analysis.maps.layers import add_context, add_covered_outline, add_region, cell_layer
-from analysis.maps.legends import add_panel, swatch, time_legend
+from analysis.maps.behaviour import finish
+from analysis.maps.layers import UNCOVERED_STYLE, add_context, add_uncovered_outline, band_layer
+from analysis.maps.legends import add_panel, line_swatch, time_legend
+from analysis.maps.markers import facility_legend, kind_order
 from analysis.maps.page import start_map
 from analysis.maps.tables import standards_html, towns_html, unlocated_html
 
@@ -63,32 +66,26 @@ def coverage_map(
     folium.Map
     """
     minutes = settings.SERVICE_CIRCLE_MINUTES if minutes is None else float(minutes)
+    results = {str(r.get("id")): r for r in document.get("standards", [])}
+    circle = results.get("service_circle_15min", {})
+    scenario = document.get("scenario") or {}
+    mode = circle.get("profile") or scenario.get("profile") or settings.SERVICE_CIRCLE_PROFILE
+    mode_label = (circle.get("mode_labels") or {}).get(mode, mode)
+    title = f"{minutes:g}分钟医疗卫生服务圈 {minutes:g}-minute medical service circle"
+    if scenario.get("include_planned"):
+        title += "（含规划机构 with planned facilities）"
     cells, facilities, m = start_map(
-        cells, facilities, boundary, tiles_url=tiles_url, tiles_attribution=tiles_attribution
+        cells, facilities, boundary, tiles_url=tiles_url, tiles_attribution=tiles_attribution, title=title
     )
-    cell_layer(
+    band_layer(
         cells,
         minutes_column="minutes_any",
         threshold_minutes=minutes,
         name="人口网格：到最近机构时间 Population cells: minutes to nearest facility",
-        towns=towns,
-        facilities=facilities,
-        extra_fields=[
-            ("minutes_township", "twp", "到卫生院及以上 To township+"),
-            ("minutes_hospital", "hosp", "到医院 To hospital"),
-        ],
     ).add_to(m)
     covered = cells["covered_15min"] if "covered_15min" in cells else cells["minutes_any"] <= minutes
-    add_covered_outline(
-        m, cells, covered, name=f"{minutes:g}分钟服务圈边界 {minutes:g}-minute circle outline"
-    )
-    add_region(
-        m,
-        cells[~covered.to_numpy(dtype=bool)],
-        name=f"未覆盖（>{minutes:g}分钟）Not covered (> {minutes:g} min)",
-        colour="#b2182b",
-        fill_opacity=0.25,
-    )
+    outside = f"未覆盖范围（>{minutes:g}分钟）People beyond {minutes:g} min (outline)"
+    add_uncovered_outline(m, cells[~covered.to_numpy(dtype=bool)], name=outside)
     unlocated = add_context(
         m,
         document,
@@ -98,18 +95,19 @@ def coverage_map(
         kinds=None,
         population_modelled=population_modelled,
     )
-    scenario = document.get("scenario") or {}
-    mode = scenario.get("profile") if isinstance(scenario, Mapping) else None
+    kinds = kind_order(pd.unique(facilities["kind"])) if len(facilities) else []
     panel = [
-        f"<h4>{minutes:g}分钟医疗卫生服务圈 {minutes:g}-minute medical service circle</h4>",
-        f"<div>出行方式 Mode: <b>{_esc(mode or settings.SERVICE_CIRCLE_PROFILE)}</b>; "
+        f"<div>出行方式 Mode: <b>{_esc(mode_label)}</b>; "
         f"路网 Network: {_esc(document.get('network_source'))}</div>",
-        time_legend(minutes, "到最近机构时间 Minutes to nearest facility"),
-        swatch("border:2px solid #08306b", f"{minutes:g}分钟边界 outline"),
+        time_legend(minutes, f"到最近机构时间（{mode_label}）Minutes to the nearest facility"),
+        line_swatch(f"border-top:2px dashed {UNCOVERED_STYLE['color']}", html.escape(outside)),
+        line_swatch("border-top:1px dashed #555", "乡镇近似范围 approximate town areas"),
+        facility_legend(kinds),
         standards_html(document, ids=["service_circle_15min"]),
         unlocated_html(unlocated),
         towns_html(document.get("towns", [])),
     ]
-    add_panel(m, "".join(panel))
+    add_panel(m, "".join(panel), title_html=f"<h4>{html.escape(title)}</h4>")
+    finish(m)
     logger.info("coverage map with %d cells and %d facilities", len(cells), len(facilities))
     return m

@@ -11,8 +11,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely import union_all
+from shapely.ops import polylabel
 
-from analysis.display import bilingual_name, minutes_text, people_text, row_value
+from analysis.display import bilingual_name, people_text, row_value, share_text
 from analysis.maps.banners import add_banner, caveats
 from analysis.maps.geometry import (
     DISPLAY_SIMPLIFY_DEG,
@@ -22,9 +23,14 @@ from analysis.maps.geometry import (
     simplified,
     to_wgs84,
 )
-from analysis.maps.legends import UNREACHED_COLOUR, time_colour
+from analysis.maps.legends import time_classes, time_colour
 from analysis.maps.markers import add_facility_layers
 from analysis.maps.tables import town_popup
+
+#: Fill opacity of population cells: the base map (when there is one) shows through.
+CELL_FILL_OPACITY = 0.6
+#: Style of the outline around people outside the threshold: a line only, so no cell changes colour.
+UNCOVERED_STYLE = {"color": "#67001f", "weight": 2, "dashArray": "5 4", "fill": False}
 
 
 def static_layer(
@@ -38,7 +44,7 @@ def static_layer(
 
 def cell_style(colour: str) -> dict[str, Any]:
     """Style of one population cell filled with *colour*."""
-    return {"fillColor": colour, "color": colour, "weight": 0.3, "fillOpacity": 0.55}
+    return {"fillColor": colour, "color": colour, "weight": 0.5, "fillOpacity": CELL_FILL_OPACITY}
 
 
 def town_names(towns: gpd.GeoDataFrame | None) -> dict[str, str]:
@@ -75,105 +81,145 @@ def add_outline(m: folium.Map, gdf: gpd.GeoDataFrame | None, *, name: str, colou
     static_layer(data, name=name, style=style).add_to(m)
 
 
+#: Pane of the town labels: above the cells (overlay pane, 400) and below the markers (600).
+LABEL_PANE = "hcLabels"
+LABEL_PANE_Z = 450
+#: Precision of the label point search, degrees (~100 m).
+LABEL_TOLERANCE_DEG = 1e-3
+#: Style of the approximate town areas: thin, dashed, unfilled (they are not official boundaries).
+TOWN_STYLE = {"color": "#555", "weight": 1, "dashArray": "3 4", "fill": False}
+
+
+def town_label_points(towns: gpd.GeoDataFrame) -> list[tuple[dict[str, Any], Any]]:
+    """``(record, point)`` per located town: the visual centre of its (approximate) area, in WGS-84.
+
+    The pole of inaccessibility keeps the label away from the edges; for a multipart area, of its
+    largest part.
+    """
+    rows = located(to_wgs84(towns))
+    points = []
+    for geom in rows.geometry:
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        points.append(polylabel(part, tolerance=LABEL_TOLERANCE_DEG) if part.area > 0 else part.centroid)
+    return list(zip(rows.to_dict("records"), points, strict=True))
+
+
 def add_towns(
     m: folium.Map,
     towns: gpd.GeoDataFrame | None,
     towns_rows: Sequence[Mapping[str, Any]],
     *,
-    show: bool = False,
+    show: bool = True,
 ) -> None:
-    """Draw the (approximate) town areas, each with a popup of its row of the coverage town table."""
+    """Draw the approximate town areas (dashed outlines) and a label per town, Chinese first.
+
+    Clicking a label opens the town's row of the coverage town table. Labels sit in their own pane
+    between the cells and the facility markers, so they never hide a facility.
+    """
     if towns is None or len(towns) == 0:
         return
-    towns = to_wgs84(towns)
+    rows = located(to_wgs84(towns))
+    if len(rows) == 0:
+        return
     by_code = {str(r.get("town_code")): r for r in towns_rows}
-    rows = located(towns)
-    group = folium.FeatureGroup(name="乡镇（近似范围）Towns (approximate areas)", show=show)
-    for rec, geom in zip(rows.to_dict("records"), rows.geometry.simplify(DISPLAY_SIMPLIFY_DEG), strict=True):
+    outlines = feature_collection(simplified(rows), [{} for _ in range(len(rows))])
+    static_layer(
+        outlines, name="乡镇（近似范围）Towns (approximate areas)", style=TOWN_STYLE, show=show
+    ).add_to(m)
+    folium.map.CustomPane(LABEL_PANE, z_index=LABEL_PANE_Z, pointer_events=True).add_to(m)
+    group = folium.FeatureGroup(name="乡镇名称 Town names", show=show)
+    for rec, point in town_label_points(rows):
+        zh = html.escape(str(row_value(rec, "name_zh") or ""))
+        en = html.escape(str(row_value(rec, "name_en") or ""))
         row = by_code.get(str(rec.get("town_code")), {"town_code": rec.get("town_code")})
-        title = f"<b>{html.escape(bilingual_name(rec))}</b>"
-        layer = folium.GeoJson(
-            feature(geom),
-            style_function=lambda _f: {"color": "#555", "weight": 1, "fillOpacity": 0.0},
-            tooltip=bilingual_name(rec),
-        )
-        folium.Popup(title + town_popup(row), max_width=360).add_to(layer)
-        layer.add_to(group)
+        label = f'<span class="hc-town-label">{zh} <small>{en}</small></span>'
+        folium.Marker(
+            location=[round(float(point.y), 5), round(float(point.x), 5)],
+            icon=folium.DivIcon(html=label, icon_size=(0, 0), icon_anchor=(0, 0), class_name="hc-icon"),
+            popup=folium.Popup(
+                f"<b>{html.escape(bilingual_name(rec))}</b>（近似范围 approximate area）" + town_popup(row),
+                max_width=360,
+            ),
+            pane=LABEL_PANE,
+        ).add_to(group)
     group.add_to(m)
 
 
-def cell_layer(
+def band_layer(
     cells: gpd.GeoDataFrame,
     *,
     minutes_column: str,
     threshold_minutes: float,
     name: str,
-    towns: gpd.GeoDataFrame | None,
-    facilities: gpd.GeoDataFrame,
-    extra_fields: Sequence[tuple[str, str, str]] = (),
 ) -> folium.GeoJson:
-    """Population cells coloured by *minutes_column* against *threshold_minutes*, with a short tooltip."""
-    # One GeoJson layer for all cells with short property values: the page carries thousands of cells.
-    towns_by_code = short_names(towns, "town_code")
-    facilities_by_id = short_names(facilities, "id")
-    props = []
-    colours: dict[str, str] = {}
-    ids = [str(c) for c in cells["cell_id"]]
-    for cell_id, rec in zip(ids, cells.to_dict("records"), strict=True):
-        minutes = pd.to_numeric(rec.get(minutes_column), errors="coerce")
-        colours[cell_id] = time_colour(None if pd.isna(minutes) else float(minutes), threshold_minutes)
-        p = {
-            "town": towns_by_code.get(str(rec.get("town_code")), str(row_value(rec, "town_code") or "—")),
-            "pop": people_text(rec.get("population")),
-            "min": minutes_text(rec.get(minutes_column)),
-            "near": facilities_by_id.get(str(rec.get("nearest_facility_id")), "—"),
+    """Population cells merged by travel-time class, one polygon per class, with people per class.
+
+    Merging keeps the page light (a handful of paths instead of thousands) and the colours are exactly
+    the legend's (``time_classes``); hovering a class shows its minutes, people and share.
+    """
+    minutes = pd.to_numeric(cells[minutes_column], errors="coerce").to_numpy(dtype=float)
+    population = pd.to_numeric(cells["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    total = float(population.sum())
+    colours = np.array([time_colour(None if np.isnan(v) else float(v), threshold_minutes) for v in minutes])
+    features = []
+    for colour, label, _low, _high in time_classes(threshold_minutes):
+        inside = colours == colour
+        if not inside.any():
+            continue
+        region = union_all(np.asarray(cells.geometry[inside])).simplify(DISPLAY_SIMPLIFY_DEG)
+        people = float(population[inside].sum())
+        props = {
+            "colour": colour,
+            "band": html.unescape(label),
+            "people": f"{people_text(people)} 人",
+            "share": share_text(people / total if total > 0 else None),
         }
-        for column, key, _alias in extra_fields:
-            p[key] = minutes_text(rec.get(column))
-        props.append(p)
-    data = feature_collection(simplified(cells), props, ids=ids)
-    fields = ["town", "pop", "min", *[k for _, k, _ in extra_fields], "near"]
-    aliases = [
-        "乡镇 Town",
-        "人口 Population",
-        "分钟 Minutes",
-        *[a for _, _, a in extra_fields],
-        "最近 Nearest",
-    ]
+        features.append(feature(region, props))
     return folium.GeoJson(
-        data,
+        {"type": "FeatureCollection", "features": features},
         name=name,
-        style_function=lambda f: cell_style(colours.get(str(f["id"]), UNREACHED_COLOUR)),
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=False),
+        style_function=lambda f: cell_style(f["properties"]["colour"]),
+        highlight_function=lambda _f: {"weight": 1.5, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["band", "people", "share"],
+            aliases=["时间 Minutes", "人口 People", "占比 Share"],
+            sticky=True,
+        ),
     )
 
 
-def add_region(
-    m: folium.Map, cells: gpd.GeoDataFrame, *, name: str, colour: str, fill_opacity: float, show: bool = True
-) -> None:
-    """Draw the cells dissolved into one (multi)polygon: far lighter than one outline per cell."""
+def add_uncovered_outline(m: folium.Map, cells: gpd.GeoDataFrame, *, name: str, show: bool = True) -> None:
+    """Outline the *cells* (e.g. those beyond the threshold) with ``UNCOVERED_STYLE``: no fill, no tint."""
     if len(cells) == 0:
         return
     region = union_all(np.asarray(cells.geometry)).simplify(DISPLAY_SIMPLIFY_DEG)
-    style = {
-        "color": colour,
-        "weight": 2,
-        "fillColor": colour,
-        "fillOpacity": fill_opacity,
-        "dashArray": "4 3",
-    }
-    static_layer(feature(region), name=name, style=style, show=show).add_to(m)
+    static_layer(feature(region), name=name, style=UNCOVERED_STYLE, show=show).add_to(m)
 
 
 def add_marked_cells(
-    m: folium.Map, cells: gpd.GeoDataFrame, *, name: str, colour: str, show: bool = True
+    m: folium.Map,
+    cells: gpd.GeoDataFrame,
+    properties: Sequence[Mapping[str, Any]],
+    *,
+    name: str,
+    colour: str,
+    fields: Sequence[tuple[str, str]],
+    show: bool = True,
 ) -> None:
-    """Draw *cells* outlined in *colour* (e.g. the worst-served ones)."""
+    """Outline *cells* in *colour* (no fill, so the cell keeps its colour), each with a tooltip.
+
+    *fields* are ``(property, label)`` pairs of *properties* shown in the tooltip.
+    """
     if len(cells) == 0:
         return
-    data = feature_collection(cells, [{} for _ in range(len(cells))], ids=[str(c) for c in cells["cell_id"]])
-    style = {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.15}
-    static_layer(data, name=name, style=style, show=show).add_to(m)
+    data = feature_collection(cells, properties, ids=[str(c) for c in cells["cell_id"]])
+    folium.GeoJson(
+        data,
+        name=name,
+        show=show,
+        style_function=lambda _f: {"color": colour, "weight": 2, "fill": False},
+        tooltip=folium.GeoJsonTooltip(fields=[f for f, _ in fields], aliases=[a for _, a in fields]),
+    ).add_to(m)
 
 
 def add_covered_outline(m: folium.Map, cells: gpd.GeoDataFrame, covered: pd.Series, *, name: str) -> None:
@@ -196,10 +242,9 @@ def add_context(
     kinds: Iterable[str] | None,
     population_modelled: bool | None,
 ) -> list[dict[str, Any]]:
-    """Towns, county outline, facility layers, layer control and banner; returns the unlocated facilities."""
+    """Towns, county outline, facility layers and banner; returns the unlocated facilities."""
     add_towns(m, towns, document.get("towns", []))
     add_outline(m, boundary, name="县界 County boundary")
     unlocated = add_facility_layers(m, facilities, kinds=kinds)
-    folium.LayerControl(collapsed=False).add_to(m)
     add_banner(m, caveats(document, population_modelled=population_modelled))
     return unlocated

@@ -40,24 +40,65 @@ def time_colour(minutes: float | None, threshold_minutes: float) -> str:
     return TIME_COLOURS[-1]
 
 
-def swatch(style: str, label: str) -> str:
-    """One legend row: a swatch with CSS *style* and its (already escaped) *label*."""
-    return f'<div><span class="hc-swatch" style="{style}"></span>{label}</div>'
+def _js_number(value: float) -> str:
+    return "Infinity" if math.isinf(value) else f"{value:g}"
 
 
-def time_legend(threshold_minutes: float, title: str) -> str:
-    """Legend rows of the travel-time classes of *threshold_minutes* under *title*."""
-    rows = []
+def _minutes(value: float) -> str:
+    return f"{round(value, 1):g}"
+
+
+def time_classes(threshold_minutes: float) -> list[tuple[str, str, float, float]]:
+    """The travel-time classes of *threshold_minutes*: ``(colour, label, low, high)``, fastest first.
+
+    The last class is "not reached" with ``low = high = inf``. Map layers and legends both read this
+    list, so the colours drawn are the colours listed.
+    """
+    classes = []
     low = 0.0
     for fraction, colour in zip(TIME_EDGE_FRACTIONS, TIME_COLOURS, strict=False):
         high = fraction * threshold_minutes
-        rows.append(swatch(f"background:{colour}", f"{low:.0f}–{high:.0f} 分钟 min"))
+        classes.append((colour, f"{_minutes(low)}–{_minutes(high)} 分钟 min", low, high))
         low = high
-    rows.append(swatch(f"background:{TIME_COLOURS[-1]}", f"&gt; {low:.0f} 分钟 min"))
-    rows.append(swatch(f"background:{UNREACHED_COLOUR}", "未到达 not reached"))
-    return f"<div><b>{html.escape(title)}</b>{''.join(rows)}</div>"
+    classes.append((TIME_COLOURS[-1], f"&gt; {_minutes(low)} 分钟 min", low, math.inf))
+    classes.append((UNREACHED_COLOUR, "未到达 not reached", math.inf, math.inf))
+    return classes
 
 
-def add_panel(m: folium.Map, inner_html: str) -> None:
-    """Add the side panel (legend, unlocated facilities, tables) with already-escaped *inner_html*."""
-    figure(m).html.add_child(Element(f'<div class="hc-panel" id="hc-panel">{inner_html}</div>'))
+def swatch(style: str, label: str, *, attrs: str = "") -> str:
+    """One legend row: a swatch with CSS *style* and its (already escaped) *label*."""
+    return f'<div class="hc-legend-row"{attrs}><span class="hc-swatch" style="{style}"></span>{label}</div>'
+
+
+def line_swatch(style: str, label: str) -> str:
+    """One legend row for a drawn line (CSS border *style*, e.g. ``"border-top:2px dashed #b2182b"``)."""
+    return f'<div class="hc-legend-row"><span class="hc-line" style="{style}"></span>{label}</div>'
+
+
+def time_legend(threshold_minutes: float, title: str) -> str:
+    """Legend rows of the travel-time classes of *threshold_minutes* under *title*.
+
+    Each row carries ``data-colour``, ``data-low`` and ``data-high`` (minutes) so that a test can check
+    the drawn colours against it.
+    """
+    rows = [
+        swatch(
+            f"background:{colour}",
+            label,
+            attrs=f' data-colour="{colour}" data-low="{_js_number(low)}" data-high="{_js_number(high)}"',
+        )
+        for colour, label, low, high in time_classes(threshold_minutes)
+    ]
+    return f'<div class="hc-legend"><b>{html.escape(title)}</b>{"".join(rows)}</div>'
+
+
+def add_panel(m: folium.Map, inner_html: str, *, title_html: str = "") -> None:
+    """Add the legend column beside the map: *title_html* always shown, *inner_html* foldable.
+
+    Both are already-escaped HTML.
+    """
+    body = (
+        f'<details class="hc-fold" open><summary>{title_html or "图例 Legend"}</summary>'
+        f"{inner_html}</details>"
+    )
+    figure(m).html.add_child(Element(f'<div class="hc-panel" id="hc-panel">{body}</div>'))

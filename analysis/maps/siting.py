@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import base64
 import html
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from shapely import union_all
 
+from analysis import settings
 from analysis.datasets import EMS_KINDS
-from analysis.display import people_text, text
+from analysis.display import people_text, share_text, text
 from analysis.maps.banners import add_banner, caveats
-from analysis.maps.geometry import feature_collection
-from analysis.maps.layers import add_outline, cell_style, town_names
+from analysis.maps.behaviour import finish
+from analysis.maps.geometry import DISPLAY_SIMPLIFY_DEG, feature
+from analysis.maps.layers import add_outline, add_towns, cell_style, town_names
 from analysis.maps.legends import add_panel, swatch
-from analysis.maps.markers import add_facility_layers, marker_icon
+from analysis.maps.markers import add_facility_layers, facility_legend, marker_icon
 from analysis.maps.page import start_map
+from analysis.report.charts import siting_chart_png
 
 
 def _esc(value: Any) -> str:
@@ -26,6 +34,10 @@ def _esc(value: Any) -> str:
 
 #: Cell colours of the siting map: covered by existing sites, covered by a new site, still uncovered.
 SITING_COLOURS = {"existing": "#9ecae1", "new": "#fd8d3c", "uncovered": "#d9d9d9"}
+#: How many recommended sites the legend lists and the map numbers; the rest are in the downloads.
+LEGEND_SITES = 10
+#: z-index offset of the numbered site markers: above every existing facility.
+SITE_Z_INDEX = 20_000
 #: Colour of the numbered markers of recommended sites.
 SITING_MARKER_COLOUR = "#e6550d"
 #: Facility kinds drawn as existing sites on the siting map, per use case.
@@ -83,89 +95,207 @@ def siting_map(
         msg = "siting_map needs the cell_rank of every cell; run recommend_sites(include_cells=True)"
         raise ValueError(msg)
     kind = str(document.get("kind", ""))
+    kind_label = SITING_KIND_LABELS.get(kind, kind)
+    title = f"选址建议 Siting: {kind_label}"
     cells, facilities, m = start_map(
-        cells, facilities, boundary, tiles_url=tiles_url, tiles_attribution=tiles_attribution
+        cells, facilities, boundary, tiles_url=tiles_url, tiles_attribution=tiles_attribution, title=title
     )
     towns_by_code = town_names(towns)
-    threshold = document.get("threshold_minutes")
-
-    props = []
-    for rank, population in zip(ranks, cells["population"].to_numpy(dtype=float), strict=True):
-        if rank is None:
-            state, colour = "未覆盖 not covered", SITING_COLOURS["uncovered"]
-        elif rank == 0:
-            state, colour = "现有覆盖 covered now", SITING_COLOURS["existing"]
-        else:
-            state, colour = f"新增：第{rank}个站点 added by site #{rank}", SITING_COLOURS["new"]
-        props.append({"state": state, "population": people_text(population), "colour": colour})
-    data = feature_collection(cells, props)
-    folium.GeoJson(
-        data,
-        name="人口网格：覆盖情况 Population cells: coverage",
-        style_function=lambda f: cell_style(f["properties"]["colour"]),
-        tooltip=folium.GeoJsonTooltip(
-            fields=["state", "population"], aliases=["覆盖 Coverage", "人口 People"]
-        ),
-    ).add_to(m)
+    sites = sorted(document.get("sites", []), key=lambda site: int(site["rank"]))
+    _state_layer(cells, ranks).add_to(m)
+    add_towns(m, towns, [])
     add_outline(m, boundary, name="县界 County boundary")
     existing_kinds = SITING_EXISTING_KINDS.get(kind, ())
     if len(facilities) and "kind" in facilities:
         status = facilities.get("status", pd.Series("open", index=facilities.index))
-        open_rows = facilities[status != "planned"]
-        add_facility_layers(m, open_rows, kinds=existing_kinds)
-
-    group = folium.FeatureGroup(name="建议新站点（按排名）Recommended sites (by rank)")
-    rows_html = []
-    for site in document.get("sites", []):
-        rank = int(site["rank"])
-        town = towns_by_code.get(str(site.get("town_code")), "—")
-        popup = (
-            f"<b>第{rank}名 Rank {rank}</b><br>乡镇 Town: {html.escape(town)}<br>"
-            f"新增覆盖人口 Added people: {_esc(round(float(site['added_population'])))}<br>"
-            f"累计覆盖率 Cumulative coverage: {float(site['cumulative_coverage']):.1%}<br>"
-            f"{float(site['lat']):.5f}, {float(site['lon']):.5f}"
-        )
-        folium.Marker(
-            location=[float(site["lat"]), float(site["lon"])],
-            icon=marker_icon("hc-marker", SITING_MARKER_COLOUR, rank),
-            popup=folium.Popup(popup, max_width=280),
-            tooltip=f"#{rank}",
-        ).add_to(group)
-        rows_html.append(
-            f"<tr><td>{rank}</td><td>{html.escape(town)}</td>"
-            f"<td>{_esc(round(float(site['added_population'])))}</td>"
-            f"<td>{float(site['cumulative_coverage']):.1%}</td></tr>"
-        )
-    group.add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+        add_facility_layers(m, facilities[status != "planned"], kinds=existing_kinds)
+    _add_sites(m, sites, towns_by_code)
 
     baseline = float(document.get("baseline_coverage") or 0.0)
     final = float(document.get("coverage") or baseline)
     swatches = "".join(
-        swatch(f"background:{SITING_COLOURS[key]}", label)
+        swatch(f"background:{SITING_COLOURS[key]}", label, attrs=f' data-colour="{SITING_COLOURS[key]}"')
         for key, label in (
             ("existing", "现有站点覆盖 Covered by existing sites"),
             ("new", "新站点新增覆盖 Added by new sites"),
             ("uncovered", "仍未覆盖 Still not covered"),
         )
     )
-    threshold_text = f"{float(threshold):.3g} min" if threshold is not None else ""
+    rows_html = [
+        f"<tr><td>{int(site['rank'])}</td>"
+        f"<td>{html.escape(towns_by_code.get(str(site.get('town_code')), '—'))}</td>"
+        f"<td>{people_text(site['added_population'])}</td>"
+        f"<td>{share_text(site['cumulative_coverage'])}</td></tr>"
+        for site in sites[:LEGEND_SITES]
+    ]
+    more = len(sites) - LEGEND_SITES
+    more_html = (
+        f"<div>……还有 {more} 个站点 and {more} more sites (下载完整列表 full list below)</div>"
+        if more > 0
+        else ""
+    )
+    chart = ""
+    if sites:
+        png = base64.b64encode(siting_chart_png(document, dpi=80)).decode("ascii")
+        chart = (
+            "<details><summary><b>逐站累计覆盖 Cumulative coverage by site</b></summary>"
+            f'<img id="chart-siting" alt="Cumulative coverage by added site" style="width:100%" '
+            f'src="data:image/png;base64,{png}"></details>'
+        )
     panel = (
-        f"<h4>选址建议 Siting: {html.escape(SITING_KIND_LABELS.get(kind, kind))}</h4>"
-        f"<div>{html.escape(str(document.get('model', '')).upper())}, {html.escape(threshold_text)} "
-        f"({html.escape(str(document.get('profile', '')))}); "
-        f"覆盖率 coverage {baseline:.1%} → {final:.1%}</div>"
-        f"{swatches}"
-        "<table><tr><th>#</th><th>乡镇 Town</th><th>新增人口 Added</th><th>累计 Cum.</th></tr>"
-        f"{''.join(rows_html)}</table>"
+        f"<div>{html.escape(str(document.get('model', '')).upper())}, {html.escape(reach_text(document))}; "
+        f"覆盖率 coverage {share_text(baseline)} → {share_text(final)}</div>"
+        f'<div class="hc-legend">{swatches}</div>'
+        f"{facility_legend(existing_kinds)}"
+        "<table><tr><th>#</th><th>乡镇 Town</th><th>新增人口 People added</th><th>累计 Cumulative</th></tr>"
+        f"{''.join(rows_html)}</table>{more_html}"
+        f"{downloads_html(sites, towns_by_code, kind=kind)}"
+        f"{chart}"
         f"<div>求解器 Solver: {html.escape(str(document.get('solver', '')))}: "
         f"{html.escape(str(document.get('solution_label', '')))}</div>"
     )
-    add_panel(m, panel)
+    add_panel(m, panel, title_html=f"<h4>{html.escape(title)}</h4>")
     lines = caveats(document, population_modelled=population_modelled)
     lines += [str(a) for a in document.get("assumptions", []) if "unknown" in str(a)]
     if document.get("optimal") is False:
         # a time-limited answer is never shown as the optimum
         lines.insert(0, f"求解未完成 Not proven optimal: {document.get('solution_label', '')}")
     add_banner(m, lines)
+    finish(m)
     return m
+
+
+def reach_text(document: Mapping[str, Any]) -> str:
+    """The siting threshold in the standard's own unit: metres of walk for AEDs, minutes otherwise."""
+    threshold = document.get("threshold_minutes")
+    profile = str(document.get("profile", ""))
+    if document.get("kind") == "aed":
+        walk = f"≈ {float(threshold):.1f} 分钟 min" if threshold is not None else ""
+        return f"步行 {settings.AED_WALK_RADIUS_M:g} 米 walk {settings.AED_WALK_RADIUS_M:g} m ({walk})"
+    if threshold is None:
+        return profile
+    return f"{float(threshold):g} 分钟 min ({profile})"
+
+
+def _state_layer(cells: gpd.GeoDataFrame, ranks: Sequence[Any]) -> folium.GeoJson:
+    """Cells merged by what covers them: existing sites, each of the first new sites, the rest, nobody."""
+    population = cells["population"].to_numpy(dtype=float)
+    keys = []
+    for rank in ranks:
+        if rank is None:
+            keys.append((2, 0, "未覆盖 not covered", SITING_COLOURS["uncovered"]))
+        elif rank == 0:
+            keys.append((0, 0, "现有覆盖 covered now", SITING_COLOURS["existing"]))
+        elif rank <= LEGEND_SITES:
+            keys.append((1, int(rank), f"新增：第{rank}个站点 added by site #{rank}", SITING_COLOURS["new"]))
+        else:
+            label = f"新增：第{LEGEND_SITES + 1}个及以后站点 added by sites #{LEGEND_SITES + 1}+"
+            keys.append((1, LEGEND_SITES + 1, label, SITING_COLOURS["new"]))
+    features = []
+    geoms = np.asarray(cells.geometry)
+    for key in sorted(set(keys)):
+        inside = np.array([k == key for k in keys])
+        region = union_all(geoms[inside]).simplify(DISPLAY_SIMPLIFY_DEG)
+        props = {
+            "state": key[2],
+            "population": f"{people_text(population[inside].sum())} 人",
+            "colour": key[3],
+        }
+        features.append(feature(region, props))
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="人口网格：覆盖情况 Population cells: coverage",
+        style_function=lambda f: cell_style(f["properties"]["colour"]),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["state", "population"], aliases=["覆盖 Coverage", "人口 People"]
+        ),
+    )
+
+
+def _site_popup(site: Mapping[str, Any], town: str) -> str:
+    rank = int(site["rank"])
+    return (
+        f"<b>第{rank}名 Rank {rank}</b><br>乡镇 Town: {html.escape(town)}<br>"
+        f"新增覆盖人口 People added: {people_text(site['added_population'])}<br>"
+        f"累计覆盖率 Cumulative coverage: {share_text(site['cumulative_coverage'])}<br>"
+        f"{float(site['lat']):.5f}, {float(site['lon']):.5f}"
+    )
+
+
+def _add_sites(m: folium.Map, sites: Sequence[Mapping[str, Any]], towns_by_code: Mapping[str, str]) -> None:
+    """The first ``LEGEND_SITES`` sites as numbered markers on top, the others as small dots."""
+    top = folium.FeatureGroup(name=f"建议新站点前{LEGEND_SITES}名 Recommended sites, top {LEGEND_SITES}")
+    rest = folium.FeatureGroup(name="其余建议站点 Other recommended sites")
+    for site in sites:
+        rank = int(site["rank"])
+        town = towns_by_code.get(str(site.get("town_code")), "—")
+        location = [round(float(site["lat"]), 5), round(float(site["lon"]), 5)]
+        popup = folium.Popup(_site_popup(site, town), max_width=280)
+        if rank <= LEGEND_SITES:
+            folium.Marker(
+                location=location,
+                icon=marker_icon(
+                    "hc-marker hc-site", SITING_MARKER_COLOUR, rank, extra=f' data-rank="{rank}"'
+                ),
+                popup=popup,
+                tooltip=f"#{rank} {html.escape(town)}",
+                z_index_offset=SITE_Z_INDEX,
+                hc_rank=rank - LEGEND_SITES - 1,
+            ).add_to(top)
+        else:
+            folium.CircleMarker(
+                location=location,
+                radius=4,
+                color="#fff",
+                weight=1,
+                fill_color=SITING_MARKER_COLOUR,
+                fill_opacity=0.9,
+                popup=popup,
+                tooltip=f"#{rank}",
+            ).add_to(rest)
+    if len(sites) > LEGEND_SITES:
+        rest.add_to(m)
+    top.add_to(m)
+
+
+def sites_frame(sites: Sequence[Mapping[str, Any]], towns_by_code: Mapping[str, str]) -> pd.DataFrame:
+    """The recommended sites as a table: rank, town, lon/lat (WGS-84), people added, cumulative share."""
+    return pd.DataFrame(
+        [
+            {
+                "rank": int(s["rank"]),
+                "town_code": s.get("town_code"),
+                "town": towns_by_code.get(str(s.get("town_code")), ""),
+                "lon": float(s["lon"]),
+                "lat": float(s["lat"]),
+                "added_population": round(float(s["added_population"])),
+                "cumulative_coverage": float(s["cumulative_coverage"]),
+            }
+            for s in sites
+        ],
+        columns=["rank", "town_code", "town", "lon", "lat", "added_population", "cumulative_coverage"],
+    )
+
+
+def downloads_html(sites: Sequence[Mapping[str, Any]], towns_by_code: Mapping[str, str], *, kind: str) -> str:
+    """Links that download every recommended site as CSV and as GeoJSON (embedded, no server call)."""
+    if not sites:
+        return ""
+    table = sites_frame(sites, towns_by_code)
+    csv_text = "\ufeff" + table.to_csv(index=False)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+            "properties": {k: row[k] for k in table.columns if k not in ("lon", "lat")},
+        }
+        for row in table.to_dict("records")
+    ]
+    geojson = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    csv_href = "data:text/csv;charset=utf-8," + quote(csv_text)
+    geo_href = "data:application/geo+json;charset=utf-8," + quote(geojson)
+    return (
+        f"<div>下载全部{len(sites)}个站点 Download all {len(sites)} sites: "
+        f'<a id="hc-download-csv" download="siting_{kind}.csv" href="{csv_href}">CSV</a> · '
+        f'<a id="hc-download-geojson" download="siting_{kind}.geojson" href="{geo_href}">GeoJSON</a></div>'
+    )

@@ -9,9 +9,13 @@ from typing import Any
 from analysis.display import (
     KIND_LABELS,
     STATUS_LABELS,
+    TOWN_COLUMN_LABELS,
     UNKNOWN_LOCATION_LABEL,
     format_target,
     format_value,
+    minutes_text,
+    people_text,
+    share_text,
     text,
 )
 
@@ -47,7 +51,8 @@ def standards_html(document: Mapping[str, Any], *, ids: Iterable[str] | None = N
             f"<tr><td>{_esc(s.get('name_zh'))}<br><small>{_esc(s.get('name_en'))}</small></td>"
             f"<td>{html.escape(format_value(s.get('value'), s.get('unit')))}</td>"
             f"<td>{html.escape(format_target(s))}</td>"
-            f"<td>{html.escape(STATUS_LABELS.get(status, status))}</td></tr>"
+            f'<td><span class="hc-status hc-{status}">{html.escape(STATUS_LABELS.get(status, status))}</span>'
+            "</td></tr>"
         )
     if not rows:
         return ""
@@ -58,24 +63,41 @@ def standards_html(document: Mapping[str, Any], *, ids: Iterable[str] | None = N
     )
 
 
-def table_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The scalar columns of *rows*, in first-seen order."""
-    columns: list[str] = []
-    for row in rows:
-        for key, value in row.items():
-            if key not in columns and not isinstance(value, dict | list):
-                columns.append(key)
-    return columns
+#: Town columns shown on maps (the rest are in the report and the JSON).
+TOWN_MAP_COLUMNS = (
+    "population",
+    "service_circle_share",
+    "service_circle_share_township",
+    "service_circle_share_hospital",
+    "ems_response_share",
+    "ems_median_minutes",
+    "ems_radius_share",
+    "aed_walk_share",
+    "location",
+)
+
+
+def town_value(column: str, value: Any) -> str:
+    """A town-table value in its unit: shares in %, people whole, minutes with "分钟 min"."""
+    if column.endswith("_share") or column.endswith("_share_township") or column.endswith("_share_hospital"):
+        return share_text(value)
+    if column == "population":
+        return people_text(value)
+    if column.endswith("_minutes"):
+        text_ = minutes_text(value)
+        return text_ if value is None else f"{text_} 分钟 min"
+    return text(value)
 
 
 def towns_html(towns_rows: Sequence[Mapping[str, Any]]) -> str:
     """HTML table of the per-town rows of a coverage document (inside a collapsible block)."""
     if not towns_rows:
         return ""
-    columns = table_columns(towns_rows)
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    columns = ["name_zh", *[c for c in TOWN_MAP_COLUMNS if any(c in r for r in towns_rows)]]
+    head = "".join(f"<th>{html.escape(TOWN_COLUMN_LABELS.get(c, c))}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_esc(row.get(c))}</td>" for c in columns) + "</tr>" for row in towns_rows
+        "<tr>" + "".join(f"<td>{html.escape(town_value(c, row.get(c)))}</td>" for c in columns) + "</tr>"
+        for row in towns_rows
     )
     return (
         f"<details><summary><b>乡镇 Towns</b> ({len(towns_rows)})</summary>"
@@ -84,10 +106,11 @@ def towns_html(towns_rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def town_popup(row: Mapping[str, Any]) -> str:
-    """HTML table of one town's row (scalar values only)."""
+    """HTML table of one town's row: labelled columns, values in their units."""
     parts = [
-        f"<tr><th>{html.escape(str(k))}</th><td>{_esc(v)}</td></tr>"
-        for k, v in row.items()
-        if not isinstance(v, dict | list)
+        f"<tr><th>{html.escape(TOWN_COLUMN_LABELS.get(c, c))}</th>"
+        f"<td>{html.escape(town_value(c, row.get(c)))}</td></tr>"
+        for c in TOWN_MAP_COLUMNS
+        if c in row
     ]
     return f'<table class="hc-popup">{"".join(parts)}</table>'

@@ -17,12 +17,18 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """An HTML table with escaped *headers* and rows of ready cells (see :func:`td`)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def td(value: Any, *, num: bool = False, raw: bool = False) -> str:
-    """One table cell; *num* right-aligns it, *raw* keeps *value* as HTML."""
+    """One table cell; *num* right-aligns it, *raw* keeps *value* as HTML.
+
+    In text, everything after the first line break is shown smaller, as a detail of the first line.
+    """
     content = str(value) if raw else esc(value)
+    if not raw and "\n" in content:
+        first, rest = content.split("\n", 1)
+        content = f'{first}<br><small class="small">{rest}</small>'
     return f'<td class="num">{content}</td>' if num else f"<td>{content}</td>"
 
 

@@ -39,6 +39,8 @@ padding:0 16px;color:#1f2328;max-width:1100px}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #d0d7de}
 table{border-collapse:collapse;width:100%;font-size:0.9em}th,td{border:1px solid #d0d7de;padding:4px 6px;
 text-align:left;vertical-align:top}th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
+table.summary{table-layout:fixed}table.summary td{overflow-wrap:anywhere}
+table.summary td.num{white-space:normal}.wide{overflow-x:auto}
 .banner{background:#fff8c5;border:1px solid #d4a72c;padding:8px 12px;margin:8px 0;border-radius:4px}
 .status{color:#fff;font-weight:bold;padding:2px 6px;border-radius:3px;white-space:nowrap}
 .small{font-size:0.85em;color:#57606a}nav a{margin-right:1em}
@@ -90,7 +92,7 @@ def value_text(result: Mapping[str, Any], *, facilities: pd.DataFrame | None = N
             known += f"; {counts[0]}/{counts[1]} 家机构报告床位 facilities report beds"
         else:
             known += f"; {len(result['beds_unknown_at'])} 家机构床位未知 facilities without a count"
-        return f"≥ {value} 张/千人 per 1,000（下限 lower bound: {known}）"
+        return f"≥ {value} 张/千人 per 1,000\n下限 lower bound: {known}"
     unit = str(result.get("unit") or "")
     if unit in SHARE_UNITS:
         return value
@@ -188,7 +190,11 @@ def _summary(document: Mapping[str, Any], facilities: pd.DataFrame | None) -> li
             ]
         )
     headers = ["标准 Standard", "数值 Value", "目标 Target", "结果 Result", "说明 Note"]
-    return ["<h2>指标汇总 Summary of standards</h2>", _table(headers, rows)]
+    widths = '<colgroup><col style="width:20%"><col style="width:16%"><col style="width:9%">' + (
+        '<col style="width:10%"><col></colgroup>'
+    )
+    table = _table(headers, rows).replace("<table>", f'<table class="summary">{widths}', 1)
+    return ["<h2>指标汇总 Summary of standards</h2>", table]
 
 
 def _charts_and_modes(document: Mapping[str, Any], cells: pd.DataFrame | None) -> list[str]:
