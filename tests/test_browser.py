@@ -450,8 +450,6 @@ def test_legend_colours_are_the_drawn_colours(browser: Any, live_url: str, name:
 
 
 def test_aed_siting_legend_lists_ten_and_offers_downloads(browser: Any, live_url: str) -> None:
-    import urllib.parse
-
     visit = Visit(browser, live_url, MAP_PAGES["siting_aed"])
     try:
         page = visit.page
@@ -459,14 +457,17 @@ def test_aed_siting_legend_lists_ten_and_offers_downloads(browser: Any, live_url
         assert rows == 10
         panel = page.locator("#hc-panel").inner_text()
         assert "200 米" in panel and "200 m" in panel and "2.67 min" not in panel
-        csv_href = page.get_attribute("#hc-download-csv", "href")
-        assert csv_href and csv_href.startswith("data:text/csv")
-        csv_rows = urllib.parse.unquote(csv_href.split(",", 1)[1]).strip().splitlines()
         more = int(panel.split("还有 ", 1)[1].split(" ", 1)[0])
-        assert len(csv_rows) - 1 == 10 + more  # header + every site
-        geo = json.loads(
-            urllib.parse.unquote(page.get_attribute("#hc-download-geojson", "href").split(",", 1)[1])
+        files = page.evaluate(
+            """async () => {
+            const text = async (id) => (await fetch(document.getElementById(id).href)).text();
+            return [await text('hc-download-csv'), await text('hc-download-geojson')];
+        }"""
         )
+        csv_rows = files[0].lstrip("\ufeff").strip().splitlines()
+        assert csv_rows[0].startswith("rank,town_code,town,lon,lat")
+        assert len(csv_rows) - 1 == 10 + more  # header + every site
+        geo = json.loads(files[1])
         assert len(geo["features"]) == 10 + more
     finally:
         visit.close()

@@ -7,7 +7,6 @@ import html
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import folium
 import geopandas as gpd
@@ -225,36 +224,46 @@ def _site_popup(site: Mapping[str, Any], town: str) -> str:
 def _add_sites(m: folium.Map, sites: Sequence[Mapping[str, Any]], towns_by_code: Mapping[str, str]) -> None:
     """The first ``LEGEND_SITES`` sites as numbered markers on top, the others as small dots."""
     top = folium.FeatureGroup(name=f"建议新站点前{LEGEND_SITES}名 Recommended sites, top {LEGEND_SITES}")
-    rest = folium.FeatureGroup(name="其余建议站点 Other recommended sites")
+    rest: list[dict[str, Any]] = []
     for site in sites:
         rank = int(site["rank"])
         town = towns_by_code.get(str(site.get("town_code")), "—")
         location = [round(float(site["lat"]), 5), round(float(site["lon"]), 5)]
-        popup = folium.Popup(_site_popup(site, town), max_width=280)
-        if rank <= LEGEND_SITES:
-            folium.Marker(
-                location=location,
-                icon=marker_icon(
-                    "hc-marker hc-site", SITING_MARKER_COLOUR, rank, extra=f' data-rank="{rank}"'
-                ),
-                popup=popup,
-                tooltip=f"#{rank} {html.escape(town)}",
-                z_index_offset=SITE_Z_INDEX,
-                hc_rank=rank - LEGEND_SITES - 1,
-            ).add_to(top)
-        else:
-            folium.CircleMarker(
-                location=location,
-                radius=4,
-                color="#fff",
-                weight=1,
-                fill_color=SITING_MARKER_COLOUR,
-                fill_opacity=0.9,
-                popup=popup,
-                tooltip=f"#{rank}",
-            ).add_to(rest)
-    if len(sites) > LEGEND_SITES:
-        rest.add_to(m)
+        if rank > LEGEND_SITES:
+            rest.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": location[::-1]},
+                    "properties": {
+                        "rank": f"#{rank}",
+                        "town": town,
+                        "added": f"{people_text(site['added_population'])} 人",
+                        "cumulative": share_text(site["cumulative_coverage"]),
+                    },
+                }
+            )
+            continue
+        folium.Marker(
+            location=location,
+            icon=marker_icon("hc-marker hc-site", SITING_MARKER_COLOUR, rank, extra=f' data-rank="{rank}"'),
+            popup=folium.Popup(_site_popup(site, town), max_width=280),
+            tooltip=f"#{rank} {html.escape(town)}",
+            z_index_offset=SITE_Z_INDEX,
+            hc_rank=rank - LEGEND_SITES - 1,
+        ).add_to(top)
+    if rest:
+        # one layer for all the others: thousands of separate markers would make a slow, heavy page
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": rest},
+            name=f"其余{len(rest)}个建议站点 The other {len(rest)} recommended sites",
+            marker=folium.CircleMarker(
+                radius=4, color="#fff", weight=1, fill=True, fill_color=SITING_MARKER_COLOUR, fill_opacity=0.9
+            ),
+            popup=folium.GeoJsonPopup(
+                fields=["rank", "town", "added", "cumulative"],
+                aliases=["排名 Rank", "乡镇 Town", "新增覆盖人口 People added", "累计覆盖率 Cumulative"],
+            ),
+        ).add_to(m)
     top.add_to(m)
 
 
@@ -277,25 +286,48 @@ def sites_frame(sites: Sequence[Mapping[str, Any]], towns_by_code: Mapping[str, 
     )
 
 
+_DOWNLOAD_SCRIPT = """
+<script>
+(function () {
+  var table = JSON.parse(document.getElementById('hc-sites-data').textContent);
+  var columns = table.columns, rows = table.rows;
+  function cell(v) {
+    var t = v === null ? '' : String(v);
+    return /[",\\n]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
+  }
+  var lines = [columns.join(',')].concat(rows.map(function (r) { return r.map(cell).join(','); }));
+  var csv = '\\ufeff' + lines.join('\\n') + '\\n';
+  var lon = columns.indexOf('lon'), lat = columns.indexOf('lat');
+  var features = rows.map(function (r) {
+    var props = {};
+    columns.forEach(function (c, i) { if (i !== lon && i !== lat) { props[c] = r[i]; } });
+    return {type: 'Feature', geometry: {type: 'Point', coordinates: [r[lon], r[lat]]}, properties: props};
+  });
+  var geojson = JSON.stringify({type: 'FeatureCollection', features: features});
+  document.getElementById('hc-download-csv').href =
+    URL.createObjectURL(new Blob([csv], {type: 'text/csv;charset=utf-8'}));
+  document.getElementById('hc-download-geojson').href =
+    URL.createObjectURL(new Blob([geojson], {type: 'application/geo+json'}));
+})();
+</script>
+"""
+
+
 def downloads_html(sites: Sequence[Mapping[str, Any]], towns_by_code: Mapping[str, str], *, kind: str) -> str:
-    """Links that download every recommended site as CSV and as GeoJSON (embedded, no server call)."""
+    """Links that download every recommended site as CSV and as GeoJSON (built in the page, no server call).
+
+    The table is embedded once as JSON; the page turns it into both files, so a long list (thousands of
+    AED sites) is not carried three times.
+    """
     if not sites:
         return ""
     table = sites_frame(sites, towns_by_code)
-    csv_text = "\ufeff" + table.to_csv(index=False)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-            "properties": {k: row[k] for k in table.columns if k not in ("lon", "lat")},
-        }
-        for row in table.to_dict("records")
-    ]
-    geojson = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
-    csv_href = "data:text/csv;charset=utf-8," + quote(csv_text)
-    geo_href = "data:application/geo+json;charset=utf-8," + quote(geojson)
+    data = json.dumps(
+        {"columns": list(table.columns), "rows": table.to_numpy().tolist()}, ensure_ascii=False
+    ).replace("</", "<\\/")
     return (
-        f"<div>下载全部{len(sites)}个站点 Download all {len(sites)} sites: "
-        f'<a id="hc-download-csv" download="siting_{kind}.csv" href="{csv_href}">CSV</a> · '
-        f'<a id="hc-download-geojson" download="siting_{kind}.geojson" href="{geo_href}">GeoJSON</a></div>'
+        f'<div>下载全部{len(sites)}个站点 Download all {len(sites)} sites: '
+        f'<a id="hc-download-csv" download="siting_{kind}.csv" href="#">CSV</a> · '
+        f'<a id="hc-download-geojson" download="siting_{kind}.geojson" href="#">GeoJSON</a></div>'
+        f'<script type="application/json" id="hc-sites-data">{data}</script>{_DOWNLOAD_SCRIPT}'
     )
