@@ -326,7 +326,7 @@ def downloads_html(sites: Sequence[Mapping[str, Any]], towns_by_code: Mapping[st
         {"columns": list(table.columns), "rows": table.to_numpy().tolist()}, ensure_ascii=False
     ).replace("</", "<\\/")
     return (
-        f'<div>下载全部{len(sites)}个站点 Download all {len(sites)} sites: '
+        f"<div>下载全部{len(sites)}个站点 Download all {len(sites)} sites: "
         f'<a id="hc-download-csv" download="siting_{kind}.csv" href="#">CSV</a> · '
         f'<a id="hc-download-geojson" download="siting_{kind}.geojson" href="#">GeoJSON</a></div>'
         f'<script type="application/json" id="hc-sites-data">{data}</script>{_DOWNLOAD_SCRIPT}'
