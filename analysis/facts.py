@@ -24,6 +24,7 @@ KNOWN_FACTS: Final[dict[str, str]] = {
     "hospital_beds_2020": "hospital beds reported, beside the beds summed from facilities",
     "ambulances_added_2018": "ambulances added in a reported year",
     "villages_communities": "number of administrative villages and communities",
+    "negative_pressure_ambulances_known_min": "negative-pressure ambulances known to exist (a lower bound)",
 }
 
 

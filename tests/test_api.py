@@ -270,6 +270,19 @@ def test_accessibility_map(client: TestClient) -> None:
     assert "/static/vendor" in r.text
 
 
+def test_coverage_headline_ranges(client: TestClient) -> None:
+    doc = client.get("/api/coverage").json()
+    sens = doc["population_sensitivity"]
+    assert sens["headline_model"] == "tiered"
+    assert [m["name"] for m in sens["models"]] == ["tiered", "area_only"]
+    circle = next(s for s in doc["standards"] if s["id"] == "service_circle_15min")
+    spread = circle["population_range"]
+    assert spread["low"] <= circle["value"] <= spread["high"]
+    assert spread["text"].startswith("depends on the population model: ")
+    page = client.get("/report").text
+    assert 'data-range="population"' in page and "depends on the population model" in page
+
+
 def test_coverage_profile_alias_and_conflict(client: TestClient) -> None:
     a = client.get("/api/coverage", params={"profile": "walk"})
     b = client.get("/api/coverage", params={"mode": "walk"})

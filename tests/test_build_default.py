@@ -110,3 +110,44 @@ def test_facts(built: Path) -> None:
 
 def test_built_facilities_pass_validation(built: Path) -> None:
     assert len(load_facilities(built / DATASETS["facilities"])) == 45
+
+
+def test_towns_carry_the_tiered_population(built: Path) -> None:
+    towns = {f["properties"]["name_zh"]: f["properties"] for f in _features(built, "towns")}
+    assert towns["紫帽镇"]["population_2020"] < 40_000
+    assert towns["池店镇"]["population_2020"] > 100_000
+    assert sum(t["population_2020"] or 0 for t in towns.values()) == 2_061_551
+    for name, t in towns.items():
+        for key in ("population_method", "population_source", "population_trust"):
+            assert t[key], (name, key)
+        assert t["population_method"] in {"census", "published", "area", "none"}
+        assert (t["population_2020"] is None) == (t["population_method"] == "none"), name
+    assert towns["安海镇"]["population_method"] == "census"
+    assert towns["安海镇"]["population_2020"] == 174_248
+    assert towns["紫帽镇"]["population_year"] == "2017"
+    assert towns["紫帽镇"]["population_trust"] == "medium"
+    assert towns["紫帽镇"]["population_published"] == 16_651
+    assert towns["青阳街道"]["population_method"] == "area"
+    assert {n for n, t in towns.items() if t["population_method"] == "none"} == {"灵源街道", "永和镇"}
+
+
+def test_population_cells_carry_both_models(built: Path) -> None:
+    cells = [f["properties"] for f in _features(built, "population")]
+    assert {c["population_model"] for c in cells} == {"tiered"}
+    assert sum(c["population"] for c in cells) == pytest.approx(2_061_551, abs=0.5)
+    assert sum(c["population_model_area_only"] for c in cells) == pytest.approx(2_061_551, abs=0.5)
+    # the census towns hold their census counts in both models
+    anhai = [c for c in cells if c["town_code"] == "350582101"]
+    assert sum(c["population"] for c in anhai) == pytest.approx(174_248)
+    assert sum(c["population_model_area_only"] for c in anhai) == pytest.approx(174_248)
+
+
+def test_published_facts_have_dates_and_sources(built: Path) -> None:
+    facts = {f["id"]: f for f in json.loads((built / DATASETS["facts"]).read_text(encoding="utf-8"))}
+    assert facts["negative_pressure_ambulances_known_min"]["value"] == 6
+    assert facts["negative_pressure_ambulances_known_min"]["date"] == "2020-02-23"
+    assert facts["aed_phase2_2022_planned"]["precision"] == "planned"
+    assert facts["campus_hemin_beds_planned"]["value"] == 1000
+    assert facts["campus_yinglin_beds_planned"]["opens"] == "2027 H2"
+    for fact in facts.values():
+        assert fact["source"], fact["id"]

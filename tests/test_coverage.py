@@ -689,3 +689,22 @@ def test_cut_off_fragment_never_aborts_a_run_and_long_legs_are_reported() -> Non
     assert any("800 m" in b and "car" in b for b in doc["banners"])
     far = [c for c in doc["cells_left_out"]["cells"] if "MAX_SNAP_DISTANCE_M" in c["reason"]]
     assert far[0]["cell_ids"] == [3]
+
+
+def test_negative_pressure_lower_bound_quoted() -> None:
+    sites = pd.DataFrame(
+        {"id": ["s1"], "name_zh": ["站"], "ambulances": [pd.NA], "negative_pressure_ambulances": [pd.NA]}
+    )
+    facts = {
+        "negative_pressure_ambulances_known_min": {
+            "id": "negative_pressure_ambulances_known_min",
+            "value": 6,
+            "date": "2020-02-23",
+            "source": "news",
+        }
+    }
+    result = negative_pressure_share_40(sites, facts=facts)
+    assert result["value"] is None and result["status"] == "unknown"
+    assert result["known_at_least"]["negative_pressure_ambulances"] == 6
+    assert result["value_text"] == "≥ 6 known; share unknown"
+    assert "At least 6 negative-pressure ambulances are known (2020-02-23)" in result["note"]

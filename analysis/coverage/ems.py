@@ -279,13 +279,18 @@ def ambulance_per_30k(
     )
 
 
-def negative_pressure_share_40(ems_sites: pd.DataFrame) -> dict[str, Any]:
+def negative_pressure_share_40(
+    ems_sites: pd.DataFrame, *, facts: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Share of negative-pressure ambulances, where the fleet is known.
 
     Parameters
     ----------
     ems_sites
         The 120 sites (``ambulances``, ``negative_pressure_ambulances``).
+    facts
+        Reported figures; ``negative_pressure_ambulances_known_min`` (a reported count, a lower
+        bound) is quoted when the fleet is unknown.
 
     Returns
     -------
@@ -298,6 +303,7 @@ def negative_pressure_share_40(ems_sites: pd.DataFrame) -> dict[str, Any]:
     negative = _column(ems_sites, "negative_pressure_ambulances")
     unknown = ems_sites[(fleet.isna() | negative.isna()).to_numpy()]
     value: float | None = None
+    known_at_least: dict[str, Any] | None = None
     if len(ems_sites) == 0:
         note = "No 120 sites in the data: share unknown."
     elif len(unknown) > 0:
@@ -305,6 +311,15 @@ def negative_pressure_share_40(ems_sites: pd.DataFrame) -> dict[str, Any]:
             f"Share {UNKNOWN}: {len(unknown)} of {len(ems_sites)} 120 sites lack ambulance or "
             f"negative-pressure counts ({_some_names(unknown, 'unknown_fleet')}). Not guessed."
         )
+        known_min, fact = _fact_value(facts, "negative_pressure_ambulances_known_min")
+        if known_min is not None:
+            known_at_least = {"negative_pressure_ambulances": int(known_min), "fact": fact}
+            when = f" ({fact['date']})" if fact and fact.get("date") else ""
+            note = (
+                f"At least {int(known_min)} negative-pressure ambulances are known{when}; the share is "
+                f"{UNKNOWN} without the fleet size ({len(unknown)} of {len(ems_sites)} 120 sites have no "
+                "ambulance count). Not guessed."
+            )
     else:
         total = float(fleet.astype(float).sum())
         neg = float(negative.astype(float).sum())
@@ -314,10 +329,14 @@ def negative_pressure_share_40(ems_sites: pd.DataFrame) -> dict[str, Any]:
             if value is not None
             else "The known fleet is empty: share undefined."
         )
+    value_text = _pct(value) if value is not None else UNKNOWN
+    if known_at_least is not None:
+        value_text = f"≥ {known_at_least['negative_pressure_ambulances']} known; share {UNKNOWN}"
     return _result(
         std,
         value=value,
-        value_text=_pct(value) if value is not None else UNKNOWN,
+        value_text=value_text,
+        known_at_least=known_at_least,
         unit="share of ambulances",
         target=need,
         comparison=">=",

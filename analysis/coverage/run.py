@@ -10,10 +10,12 @@ import geopandas as gpd
 
 from analysis.coverage.document import assemble_document, cells_frame
 from analysis.coverage.measures import evaluate_measures
+from analysis.coverage.numeric import _jsonable
 from analysis.coverage.options import CoverageOptions, resolve_options
 from analysis.coverage.period import at_period
 from analysis.coverage.prepared import prepare_cells, prepare_facilities
 from analysis.coverage.scenario import Scenario, evaluate_standards, scenario_travel
+from analysis.coverage.sensitivity import population_sensitivity
 from analysis.coverage.town_rows import add_town_headlines, add_town_measures, align_town_rows
 from analysis.coverage.town_table import TownContext
 from analysis.coverage.travel_queries import TravelQueries
@@ -102,6 +104,15 @@ def run_coverage(
     )
     chosen = planned if opts.include_planned else current
 
+    sensitivity = population_sensitivity(
+        queries,
+        inputs.towns,
+        chosen.travel,
+        chosen.results,
+        opts=opts,
+        facts=inputs.facts,
+        network_source=travel.network_source,
+    )
     align_town_rows(chosen.results, towns.rows)
     add_town_headlines(towns.rows, chosen.results)
     add_town_measures(towns.rows, chosen.measures)
@@ -117,6 +128,7 @@ def run_coverage(
         chosen=chosen,
         opts=opts,
     )
+    document["population_sensitivity"] = _jsonable(sensitivity)
     logger.info(
         "coverage of %d cells (%.0f people) from %d facilities, %d 120 sites (%s)",
         cells.n,

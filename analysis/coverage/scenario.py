@@ -219,7 +219,7 @@ def evaluate_standards(
             catchment_population=_catchment_population(pop, travel.nearest_ems, fac.ids),
             facts=facts,
         ),
-        negative_pressure_share_40(counted_ems),
+        negative_pressure_share_40(counted_ems, facts=facts),
         aed_per_10k(table[active & (kind == "aed")], total, facts=facts, town_population=towns.population),
         aed_walk_access(
             travel.aed_walk_m,

@@ -95,6 +95,14 @@ class TravelQueries:
             self.ems_matrix = np.full((0, n), np.inf)
         self._distance_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
 
+    def with_cells(self, cells: CellTable) -> TravelQueries:
+        """The same queries seen from *cells* (the same cells with other people in them)."""
+        import copy
+
+        other = copy.copy(self)
+        other.cells = cells
+        return other
+
     def distances(
         self, what: str, with_planned: bool, profile: str, cutoff_m: float
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -83,6 +83,10 @@ def beds_reporting(result: Mapping[str, Any], facilities: pd.DataFrame | None) -
 def value_text(result: Mapping[str, Any], *, facilities: pd.DataFrame | None = None) -> str:
     """The result's value for people, with its unit; beds per 1,000 said to be a lower bound."""
     value = format_value(result.get("value"), result.get("unit"))
+    known = result.get("known_at_least") or {}
+    if result.get("value") is None and known.get("negative_pressure_ambulances") is not None:
+        count = known["negative_pressure_ambulances"]
+        return f"≥ {count} 辆已知 known; 比例未知 share unknown"
     if result.get("value") is None:
         return value
     if result.get("id") == "beds_per_1000" and result.get("beds_unknown_at"):
@@ -180,10 +184,14 @@ def _summary(document: Mapping[str, Any], facilities: pd.DataFrame | None) -> li
     rows = []
     for r in document["standards"]:
         zh, en = standard_name(r)
+        value = _esc(value_text(r, facilities=facilities))
+        spread = (r.get("population_range") or {}).get("text")
+        if spread:
+            value += f'<br><span class="small" data-range="population">人口模型 {_esc(spread)}</span>'
         rows.append(
             [
                 _td(f"{zh} {en}"),
-                _td(value_text(r, facilities=facilities), num=True),
+                _td(value, num=True, raw=True),
                 _td(format_target(r), num=True),
                 _td(status_badge(r.get("status")), raw=True),
                 _td(r.get("note")),
