@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from analysis.county import County
     from analysis.datasets import Inputs
+    from analysis.scenarios import ScenarioStore
     from analysis.siting.jobs import JobRunner
     from analysis.travel import TravelModel
 
@@ -93,6 +94,16 @@ class AppState:
 
                 self._jobs = make_runner(self)
             return self._jobs
+
+    @property
+    def scenarios(self) -> ScenarioStore:
+        """Saved what-if scenarios in the county database."""
+        if self.database_file is None:
+            msg = "the app state has no database file; build it with app.main.build_state"
+            raise RuntimeError(msg)
+        from analysis.scenarios import ScenarioStore
+
+        return ScenarioStore(self.database_file)
 
     def close(self) -> None:
         """Stop the job runner (unfinished jobs stay queued in the database for the next start)."""

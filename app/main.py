@@ -28,6 +28,7 @@ from app.routes import (
     jobs,
     maps,
     pages,
+    scenarios,
     siting,
     standards,
     towns,
@@ -119,7 +120,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Map pages carry thousands of cells as GeoJSON text, which compresses about tenfold.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     install_error_handlers(app)
-    for module in (health, pages, standards, facilities, towns, coverage, isochrones, maps, siting, jobs):
+    routers = (
+        health,
+        pages,
+        standards,
+        facilities,
+        towns,
+        coverage,
+        isochrones,
+        maps,
+        siting,
+        jobs,
+        scenarios,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -9,7 +9,7 @@ import logging
 
 import typer
 
-from app.cli import data, network, report, serve, site
+from app.cli import data, network, report, scenario, serve, site
 
 cli = typer.Typer(
     name="healthcircle",
@@ -18,7 +18,7 @@ cli = typer.Typer(
     add_completion=False,
 )
 
-for module in (data, network, report, site, serve):
+for module in (data, network, report, site, scenario, serve):
     module.register(cli)
 
 

@@ -149,6 +149,9 @@ class SitingResponse(BaseModel):
     )
     solution_label: str
     time_limited: bool
+    job_id: str | None = Field(
+        default=None, description="The siting job behind this answer (POST /api/scenarios siting_job)."
+    )
     network_source: str
     population_source: str
     assumptions: list[str]
@@ -281,19 +284,25 @@ def solve(state: AppState, request: SitingRequest, *, wait_s: float, resume_done
     jobs = state.jobs
     final = jobs.store.final_result(key)
     if final is not None:
-        return Outcome(document=final, job=None)
+        done = jobs.store.latest_done(key)
+        return Outcome(document=_with_job(final, done.id if done else None), job=None)
     if resume_done:
         latest = jobs.store.latest_done(key)
         if latest is not None and latest.result is not None:
-            return Outcome(document=latest.result, job=None)
+            return Outcome(document=_with_job(latest.result, latest.id), job=None)
     job = jobs.submit(key, normalised, budget_seconds=request.time_limit_s)
     finished = jobs.wait(job.id, wait_s)
     if finished is not None and finished.status == "done" and finished.result is not None:
-        return Outcome(document=finished.result, job=None)
+        return Outcome(document=_with_job(finished.result, finished.id), job=None)
     if finished is not None and finished.status == "failed":
         error = finished.error or "the siting run failed"
         raise SolverError(error) if finished.error_kind == "SolverError" else ParameterError(error)
     return Outcome(document=None, job=finished or job)
+
+
+def _with_job(document: dict[str, Any], job_id: str | None) -> dict[str, Any]:
+    # the job that computed an answer: save its sites as a scenario with POST /api/scenarios (siting_job)
+    return {**document, "job_id": job_id}
 
 
 def _wait_seconds(budget_seconds: float) -> float:
