@@ -153,13 +153,13 @@ class JobStore:
             row = conn.execute(f"SELECT {_COLUMNS} FROM siting_jobs WHERE id = ?", (job_id,)).fetchone()
         return _job(row) if row else None
 
-    def active(self, key: str) -> Job | None:
-        """The oldest queued or running job of *key*, or None."""
+    def active(self, key: str, *, min_budget_seconds: float = 0.0) -> Job | None:
+        """The oldest queued or running job of *key* with at least *min_budget_seconds*, or None."""
         with connect(self.path) as conn:
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM siting_jobs WHERE key = ? AND status IN ('queued', 'running') "
-                "ORDER BY created_at, id LIMIT 1",
-                (key,),
+                "AND budget_seconds >= ? ORDER BY created_at, id LIMIT 1",
+                (key, float(min_budget_seconds)),
             ).fetchone()
         return _job(row) if row else None
 
@@ -260,6 +260,9 @@ class JobRunner:
     def submit(self, key: str, request: dict[str, Any], *, budget_seconds: float) -> Job:
         """Queue *request* under *key*, or return the job already queued or running for it.
 
+        A running job is shared only when its budget is at least *budget_seconds*: a request with a
+        larger budget never gets the answer of a shorter run.
+
         Parameters
         ----------
         key
@@ -275,7 +278,7 @@ class JobRunner:
             The (new or existing) job.
         """
         with self._lock:
-            existing = self.store.active(key)
+            existing = self.store.active(key, min_budget_seconds=budget_seconds)
             if existing is not None and existing.id in self._done:
                 return existing
             job = existing or self.store.create(key, request, budget_seconds=budget_seconds)

@@ -182,6 +182,22 @@ def solve_milp(
         )
         raise SolverError(msg)
     stopped = status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
+    if stopped and not has_solution and start is not None:
+        # stopped before HiGHS took up the warm start (a busy machine, a spent budget): the start is
+        # feasible by construction, so it is the best known solution, with no bound yet
+        logger.warning(
+            "%s model stopped (%s) before any solution; returning the warm start", what, status_text
+        )
+        x0 = np.asarray(start, dtype=np.float64)
+        return MilpResult(
+            x=x0,
+            objective=float(np.asarray(objective, dtype=np.float64) @ x0),
+            gap=float("inf"),
+            bound=float("nan"),
+            status=status_text,
+            time_limited=True,
+            seconds=seconds,
+        )
     if status != highspy.HighsModelStatus.kOptimal and not (stopped and has_solution):
         msg = (
             f"HiGHS stopped without a usable solution of the {what} model ({status_text}) after "
