@@ -61,6 +61,8 @@ def test_ranked_sites(client: TestClient) -> None:
     assert all(a > 0 for a in added) and added == sorted(added, reverse=True)
     assert doc["baseline_coverage"] < doc["sites"][0]["cumulative_coverage"] < doc["coverage"] + 1e-9
     assert doc["solver"].startswith("HiGHS")
+    modelled = [a for a in doc["assumptions"] if a.startswith("population is modelled")]
+    assert len(modelled) == 1 and "modelled: modelled" not in modelled[0]
     # the CLI and the API give the same answer for the same parameters
     again = client.post("/api/siting", json={"kind": "ems", "count": 3, "model": "mclp"}).json()
     assert again["sites"] == doc["sites"]

@@ -328,7 +328,8 @@ def recommend_sites(
     ]
     assumptions.append("a population cell counts as covered when its centre is within the threshold")
     if population.modelled:
-        assumptions.append(f"population is modelled: {population.source}")
+        how = str(population.source).removeprefix("modelled:").strip()
+        assumptions.append(f"population is modelled: {how}")
     if travel.network_source == settings.STRAIGHT_LINE_SOURCE:
         assumptions.append(
             f"travel times are a straight-line estimate (× {settings.CIRCUITY_FACTOR:g} circuity), "
