@@ -13,6 +13,10 @@ from jinja2 import Template
 
 #: Smallest distance between two marker centres, pixels (markers are 20 px wide).
 MARKER_SPACING_PX = 26
+#: Pane of the town labels (see ``analysis.maps.layers``).
+LABEL_PANE = "hcLabels"
+#: Half the width a town label needs clear of markers, pixels.
+LABEL_CLEAR_PX = 40
 #: Zoom below which town labels drop their English half (they would crowd the county view).
 LABEL_FULL_ZOOM = 11
 
@@ -101,9 +105,28 @@ class MapBehaviour(MacroElement):  # type: ignore[misc]
   function labels() {
     var full = map.getZoom() >= {{ this.label_zoom }};
     map.getContainer().classList.toggle('hc-hide-labels', !full);
+    // a town label under a group of markers moves just below the group, so it can be read
+    var placedAt = [];
+    facilityMarkers().forEach(function (m) {
+      var a = m.options.icon.options.hcAt || [0, 0];
+      var p = map.latLngToLayerPoint(m.getLatLng());
+      placedAt.push(L.point(p.x + a[0], p.y + a[1]));
+    });
+    map.eachLayer(function (layer) {
+      var isLabel = layer instanceof L.Marker && layer.options.pane === '{{ this.label_pane }}';
+      if (!isLabel || !layer.getElement()) { return; }
+      var p = map.latLngToLayerPoint(layer.getLatLng()), below = null;
+      placedAt.forEach(function (q) {
+        if (Math.abs(q.x - p.x) < {{ this.label_clear }} && Math.abs(q.y - p.y) < SPACING) {
+          below = below === null ? q.y : Math.max(below, q.y);
+        }
+      });
+      var shift = below === null ? 0 : Math.round(below - p.y + SPACING * 0.8);
+      var span = layer.getElement().querySelector('.hc-town-label');
+      if (span) { span.style.marginTop = shift + 'px'; }
+    });
   }
-  map.on('zoomend overlayadd overlayremove', spread);
-  map.on('zoomend', labels);
+  map.on('zoomend overlayadd overlayremove', function () { spread(); labels(); });
   map.on('popupopen', function () {
     document.querySelectorAll('#hc-banner details[open]').forEach(function (d) { d.open = false; });
   });
@@ -121,6 +144,8 @@ class MapBehaviour(MacroElement):  # type: ignore[misc]
         self._name = "MapBehaviour"
         self.spacing = int(spacing_px)
         self.label_zoom = int(label_zoom)
+        self.label_pane = LABEL_PANE
+        self.label_clear = LABEL_CLEAR_PX
 
 
 def finish(m: folium.Map) -> None:

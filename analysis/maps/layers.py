@@ -15,6 +15,7 @@ from shapely.ops import polylabel
 
 from analysis.display import bilingual_name, people_text, row_value, share_text
 from analysis.maps.banners import add_banner, caveats
+from analysis.maps.behaviour import LABEL_PANE
 from analysis.maps.geometry import (
     DISPLAY_SIMPLIFY_DEG,
     feature,
@@ -82,7 +83,6 @@ def add_outline(m: folium.Map, gdf: gpd.GeoDataFrame | None, *, name: str, colou
 
 
 #: Pane of the town labels: above the cells (overlay pane, 400) and below the markers (600).
-LABEL_PANE = "hcLabels"
 LABEL_PANE_Z = 450
 #: Precision of the label point search, degrees (~100 m).
 LABEL_TOLERANCE_DEG = 1e-3

@@ -57,7 +57,7 @@ body {{ display: grid; grid-template-columns: minmax(0, 1fr) auto; grid-template
   text-align: left; vertical-align: top; }}
 .hc-swatch {{ display: inline-block; width: 14px; height: 10px; margin-right: 4px; border: 1px solid #888; }}
 .hc-line {{ display: inline-block; width: 18px; height: 0; margin: 0 4px 3px 0; }}
-.leaflet-container {{ background: #fff; }}
+.folium-map.leaflet-container {{ background: #fff; }}
 .hc-icon {{ background: none; border: none; }}
 .hc-marker {{ width: 20px; height: 20px; border-radius: 50%; border: 2px solid #fff; color: #fff;
   font: bold 11px/16px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; text-align: center;
@@ -79,7 +79,8 @@ body {{ display: grid; grid-template-columns: minmax(0, 1fr) auto; grid-template
   display: inline-block; cursor: pointer; }}
 .hc-town-label small {{ color: #555; font-size: 10px; }}
 .hc-hide-labels .hc-town-label small {{ display: none; }}
-.hc-popup {{ font-size: 12px; }}
+.hc-popup {{ font-size: 12px; table-layout: fixed; width: 100%; border-collapse: collapse; }}
+.hc-popup th {{ width: 34%; }} .hc-popup td {{ overflow-wrap: anywhere; }}
 </style>
 """
 
