@@ -172,6 +172,7 @@ MAP_PAGES = {
     "coverage_10min": "/maps/coverage?minutes=10",
     "coverage_planned": "/maps/coverage?include_planned=true",
     "ems": "/maps/ems",
+    "accessibility": "/maps/accessibility",
     "siting_ems": "/maps/siting?kind=ems",
     "siting_facility": "/maps/siting?kind=facility",
     "siting_aed": "/maps/siting?kind=aed",

@@ -92,3 +92,19 @@ def test_run_coverage_beds_accessibility() -> None:
     )
     change = {c["id"]: c for c in planned.document["scenario"]["measure_changes"]}["e2sfca.beds"]
     assert change["change"] == pytest.approx(900 / 600 * 1000)
+
+
+def test_any_capacity_column_a_folder_supplies() -> None:
+    from tests.test_coverage import base_facilities
+
+    rows = base_facilities()
+    for row in rows:
+        row["doctors"] = None
+    rows[0]["doctors"] = 30  # the hospital at x=0: 0, 10, 20 min by car -> demand 504 as for beds
+    run = run_coverage(make_inputs(rows), LineTravel())
+    doctors = run.document["accessibility"]["doctors"]
+    per = 30 / 504 * 1000
+    assert [r["value"] for r in doctors["towns"]] == pytest.approx([per, 0.68 * per])
+    assert doctors["unit"] == "doctors per 1,000 people"
+    # a column nobody fills is not reported
+    assert "nurses" not in run.document["accessibility"]

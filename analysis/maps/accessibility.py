@@ -10,13 +10,15 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from shapely import union_all
 
 from analysis import settings
-from analysis.display import people_text, text
+from analysis.display import people_text, share_text
 from analysis.maps.behaviour import finish
-from analysis.maps.geometry import feature_collection, simplified
-from analysis.maps.layers import add_context, cell_style, short_names
+from analysis.maps.geometry import DISPLAY_SIMPLIFY_DEG, feature
+from analysis.maps.layers import add_context, cell_style
 from analysis.maps.legends import add_panel, swatch
 from analysis.maps.page import start_map
 
@@ -52,14 +54,7 @@ def access_colour(score: float | None, target: float) -> str:
 
 
 def _legend(target: float) -> str:
-    rows = [swatch(f"background:{ACCESS_COLOURS[0]}", "0：可达范围内无床位 no beds within reach")]
-    low = 0.0
-    for fraction, colour in zip(ACCESS_EDGE_FRACTIONS, ACCESS_COLOURS[1:], strict=False):
-        high = fraction * target
-        label = f"&lt; {high:.2f}" if low == 0 else f"{low:.2f}–{high:.2f}"
-        rows.append(swatch(f"background:{colour}", label))
-        low = high
-    rows.append(swatch(f"background:{ACCESS_COLOURS[-1]}", f"≥ {low:.2f}"))
+    rows = [swatch(f"background:{colour}", html.escape(label)) for colour, label in access_classes(target)]
     title = f"每千人可及床位（规划 {target:g}）Beds reachable per 1,000 (plan {target:g})"
     return f"<div><b>{html.escape(title)}</b>{''.join(rows)}</div>"
 
@@ -82,6 +77,68 @@ def _towns_table(block: Mapping[str, Any], names: Mapping[str, str]) -> str:
     return (
         "<table class='hc-table'><thead><tr><th>镇街 Town</th><th>人口 People</th>"
         f"<th>床位/千人 Beds per 1,000</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def access_classes(target: float) -> list[tuple[str, str]]:
+    """(colour, label) of each accessibility class of the legend, none first."""
+    classes = [(ACCESS_COLOURS[0], "0：可达范围内无床位 no beds within reach")]
+    low = 0.0
+    for fraction, colour in zip(ACCESS_EDGE_FRACTIONS, ACCESS_COLOURS[1:], strict=False):
+        high = fraction * target
+        classes.append((colour, f"< {high:.2f}" if low == 0 else f"{low:.2f}–{high:.2f}"))
+        low = high
+    classes.append((ACCESS_COLOURS[-1], f"≥ {low:.2f}"))
+    return classes
+
+
+def access_layer(cells: gpd.GeoDataFrame, *, target: float) -> folium.GeoJson:
+    """Population cells merged by accessibility class, one polygon per class, with people per class.
+
+    Parameters
+    ----------
+    cells
+        WGS-84 cells with ``e2sfca_beds`` and ``population``.
+    target
+        The plan's ratio the classes are fractions of.
+
+    Returns
+    -------
+    folium.GeoJson
+        The layer (a handful of paths, in exactly the legend's colours).
+    """
+    scores = (
+        pd.to_numeric(cells["e2sfca_beds"], errors="coerce").to_numpy(dtype=float)
+        if "e2sfca_beds" in cells
+        else np.full(len(cells), np.nan)
+    )
+    population = pd.to_numeric(cells["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    total = float(population.sum())
+    colours = np.array([access_colour(None if np.isnan(v) else float(v), target) for v in scores])
+    features = []
+    for colour, label in access_classes(target):
+        inside = colours == colour
+        if not inside.any():
+            continue
+        region = union_all(np.asarray(cells.geometry[inside])).simplify(DISPLAY_SIMPLIFY_DEG)
+        people = float(population[inside].sum())
+        props = {
+            "colour": colour,
+            "band": label,
+            "people": f"{people_text(people)} 人",
+            "share": share_text(people / total if total > 0 else None),
+        }
+        features.append(feature(region, props))
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="人口网格：每千人可及床位 Population cells: beds reachable per 1,000 (E2SFCA)",
+        style_function=lambda f: cell_style(f["properties"]["colour"]),
+        highlight_function=lambda _f: {"weight": 1.5, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["band", "people", "share"],
+            aliases=["床位/千人 Beds per 1,000", "人口 People", "占比 Share"],
+            sticky=True,
+        ),
     )
 
 
@@ -119,38 +176,11 @@ def accessibility_map(
     """
     block = (document.get("accessibility") or {}).get("beds") or {}
     target = float(settings.BEDS_PER_1000)
+    title = "床位可及性（E2SFCA）Bed accessibility (E2SFCA)"
     cells, facilities, m = start_map(
-        cells, facilities, boundary, tiles_url=tiles_url, tiles_attribution=tiles_attribution
+        cells, facilities, boundary, tiles_url=tiles_url, tiles_attribution=tiles_attribution, title=title
     )
-    town_by_code = short_names(towns, "town_code")
-    ids = [str(c) for c in cells["cell_id"]]
-    colours: dict[str, str] = {}
-    props = []
-    scores = (
-        pd.to_numeric(cells["e2sfca_beds"], errors="coerce")
-        if "e2sfca_beds" in cells
-        else pd.Series(float("nan"), index=cells.index)
-    )
-    for cell_id, rec, score in zip(ids, cells.to_dict("records"), scores, strict=True):
-        value = None if pd.isna(score) else float(score)
-        colours[cell_id] = access_colour(value, target)
-        props.append(
-            {
-                "town": town_by_code.get(str(rec.get("town_code")), text(rec.get("town_code"))),
-                "pop": people_text(rec.get("population")),
-                "beds": "—" if value is None else f"{value:.2f}",
-            }
-        )
-    folium.GeoJson(
-        feature_collection(simplified(cells), props, ids=ids),
-        name="人口网格：每千人可及床位 Population cells: beds reachable per 1,000 (E2SFCA)",
-        style_function=lambda f: cell_style(colours.get(str(f["id"]), ACCESS_COLOURS[0])),
-        tooltip=folium.GeoJsonTooltip(
-            fields=["town", "pop", "beds"],
-            aliases=["乡镇 Town", "人口 Population", "床位/千人 Beds per 1,000"],
-            sticky=False,
-        ),
-    ).add_to(m)
+    access_layer(cells, target=target).add_to(m)
     unlocated = add_context(
         m,
         document,
@@ -167,7 +197,6 @@ def accessibility_map(
         for t in document.get("towns", [])
     }
     panel = [
-        "<h4>床位可及性（E2SFCA）Bed accessibility (E2SFCA)</h4>",
         f"<div>全市 County: <b>{_score_text(value)}</b> "
         f"{html.escape(str(block.get('unit', '')))}"
         f"{'（下限 lower bound）' if block.get('lower_bound') else ''}</div>",
@@ -179,7 +208,7 @@ def accessibility_map(
     ]
     if unlocated:
         panel.append(f"<div class='small'>位置未知 location unknown: {len(unlocated)}</div>")
-    add_panel(m, "".join(panel))
+    add_panel(m, "".join(panel), title_html=f"<h4>{html.escape(title)}</h4>")
     finish(m)
     logger.info("accessibility map with %d cells", len(cells))
     return m
