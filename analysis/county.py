@@ -24,6 +24,7 @@ Every key is checked; a wrong one gets a message naming it and the allowed keys.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import tomllib
@@ -43,6 +44,7 @@ from analysis import settings
 from analysis.errors import CRSError, DataError
 
 if TYPE_CHECKING:
+    from analysis.coverage import CoverageOptions
     from analysis.datasets import Inputs
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ MANIFEST_FILE: Final = "county.toml"
 TARGET_KEYS: Final[dict[str, tuple[str, float, float]]] = {
     "service_circle_minutes": ("SERVICE_CIRCLE_MINUTES", 0.0, settings.MAX_THRESHOLD_MINUTES),
     "ems_response_minutes": ("EMS_RESPONSE_MINUTES", 0.0, settings.MAX_THRESHOLD_MINUTES),
-    "ems_radius_m": ("EMS_RADIUS_M", 0.0, 100_000.0),
+    "ems_radius_m": ("EMS_RADIUS_M", 0.0, settings.MAX_EMS_RADIUS_M),
     "circle_required_share": ("CIRCLE_REQUIRED_SHARE", 0.0, 1.0),
 }
 #: Assumption defaults a manifest may set (numbers), with their setting and range.
@@ -142,6 +144,38 @@ class County:
         if name in self.assumptions:
             return self.assumptions[name]
         return getattr(settings, name)
+
+    def coverage_options(self, options: CoverageOptions | None = None) -> CoverageOptions:
+        """*options* with every choice left ``None`` filled from the manifest's targets and assumptions.
+
+        Parameters
+        ----------
+        options
+            The caller's choices (not modified); ``None`` means all defaults.
+
+        Returns
+        -------
+        analysis.coverage.CoverageOptions
+            Choices the manifest does not set stay ``None`` (the library setting).
+        """
+        from analysis.coverage import CoverageOptions
+
+        opts = options or CoverageOptions()
+        fields = {
+            "profile": "SERVICE_CIRCLE_PROFILE",
+            "minutes": "SERVICE_CIRCLE_MINUTES",
+            "dispatch_minutes": "EMS_DISPATCH_MINUTES",
+            "aed_walk_radius_m": "AED_WALK_RADIUS_M",
+            "ems_minutes": "EMS_RESPONSE_MINUTES",
+            "ems_radius_m": "EMS_RADIUS_M",
+            "required_share": "CIRCLE_REQUIRED_SHARE",
+        }
+        chosen: dict[str, Any] = {
+            name: self.targets.get(setting, self.assumptions.get(setting))
+            for name, setting in fields.items()
+            if getattr(opts, name) is None and (setting in self.targets or setting in self.assumptions)
+        }
+        return dataclasses.replace(opts, **chosen) if chosen else opts
 
     def describe(self) -> dict[str, Any]:
         """The county as printed beside every result (JSON-able)."""
@@ -465,10 +499,10 @@ def load_county_inputs(county: County) -> Inputs:
     )
 
 
-def cite_plan(document: Mapping[str, Any], county: County) -> dict[str, Any]:
+def stamp_county(document: Mapping[str, Any], county: County) -> dict[str, Any]:
     """A copy of a coverage or siting document that names the county and cites its own plan.
 
-    Adds ``county`` (:meth:`County.describe`, incl. the working CRS and where it comes from) and rewrites
+    Adds ``county``, ``towns_note`` when the folder has no towns, (:meth:`County.describe`, incl. the working CRS and where it comes from) and rewrites
     each standard's ``source`` when the county's plan is not the one the tool's targets were written
     from: the county's citation first, the tool's reference after it, so nothing is passed off as the
     county's own plan.
@@ -489,6 +523,11 @@ def cite_plan(document: Mapping[str, Any], county: County) -> dict[str, Any]:
 
     out = dict(document)
     out["county"] = county.describe()
+    if document.get("towns") == [] and not folder_path(county, "towns").is_file():
+        out["towns_note"] = (
+            "此县域文件夹没有乡镇数据 The county folder has no towns.geojson: no per-town table "
+            "(add one with `healthcircle init DIR --towns FILE`)."
+        )
     standards = document.get("standards")
     if not isinstance(standards, list):
         return out
@@ -525,7 +564,7 @@ __all__ = [
     "MANIFEST_FILE",
     "County",
     "Plan",
-    "cite_plan",
+    "stamp_county",
     "empty_towns",
     "folder_path",
     "load_county",

@@ -122,6 +122,8 @@ CIRCLE_REQUIRED_SHARE: float = 0.95
 MAX_THRESHOLD_MINUTES: float = 180.0
 #: Largest dispatch delay accepted, minutes (a sanity bound, not a target).
 MAX_DISPATCH_MINUTES: float = 60.0
+#: Largest EMS service radius accepted, metres: national guidance allows 10-20 km in rural areas.
+MAX_EMS_RADIUS_M: float = 50_000.0
 #: Largest AED walking radius accepted, metres: nobody carries an AED farther in time.
 MAX_AED_WALK_RADIUS_M: float = 2000.0
 #: Right end of the coverage-vs-minutes curve in reports, minutes (twice the circle).

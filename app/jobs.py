@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from analysis.county import cite_plan
+from analysis.county import stamp_county
 from analysis.siting.jobs import JobRunner, JobStore
 from analysis.siting.request import run_request
 from app.schemas import jsonable
@@ -34,7 +34,7 @@ def make_runner(state: AppState) -> JobRunner:
     def compute(request: dict[str, Any], budget: Budget, earlier: dict[str, Any] | None) -> dict[str, Any]:
         document = run_request(state.inputs, state.travel, request, budget=budget, start_result=earlier)
         if state.county is not None:
-            document = cite_plan(document, state.county)
+            document = stamp_county(document, state.county)
         out: dict[str, Any] = jsonable(document)
         return out
 

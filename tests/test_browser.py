@@ -22,10 +22,14 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 pytestmark = pytest.mark.browser
 
@@ -81,16 +85,17 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def live_url() -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, in a background thread."""
+@contextmanager
+def serve_app(settings: Settings | None = None) -> Iterator[str]:
+    """The app (default settings: the embedded county) served by uvicorn on a free loopback port."""
     import uvicorn
 
     from app.config import Settings
     from app.main import create_app
 
     port = _free_port()
-    config = uvicorn.Config(create_app(Settings()), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(settings if settings is not None else Settings())
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -99,9 +104,18 @@ def live_url() -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_url() -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a background thread."""
+    with serve_app() as url:
+        yield url
 
 
 def test_coverage_map_renders_in_chromium(live_url: str, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from analysis.county import cite_plan, load_county, load_county_inputs, outline_utm_crs, utm_crs
+from analysis.county import load_county, load_county_inputs, outline_utm_crs, stamp_county, utm_crs
 from analysis.datasets import DATA_DIR
 from analysis.errors import CRSError, DataError
 
@@ -138,20 +138,20 @@ def test_optional_towns_and_facts(tmp_path: Path) -> None:
         load_county_inputs(load_county(tmp_path / "c"))
 
 
-def test_cite_plan_for_another_county(tmp_path: Path) -> None:
+def test_stamp_county_for_another_county(tmp_path: Path) -> None:
     _outline(tmp_path, 120.0, 30.0)
     (tmp_path / "county.toml").write_text(
         '[plan]\ntitle_zh = "《某县规划》"\n[plan.sources]\nems_response_14min = "第三章"\n', encoding="utf-8"
     )
     county = load_county(tmp_path)
     doc = {"standards": [{"id": "ems_response_14min", "source": "x"}, {"id": "aed_per_10k", "source": "y"}]}
-    out = cite_plan(doc, county)
+    out = stamp_county(doc, county)
     assert out["standards"][0]["source"] == "《某县规划》, 第三章"
     assert out["standards"][1]["source"].startswith("《某县规划》 (no section cited")
     assert out["standards"][1]["source"].endswith("y")
     assert out["county"]["crs"] == "EPSG:32651"
     assert doc["standards"][0]["source"] == "x"  # not mutated
-    jinjiang = cite_plan(doc, load_county(DATA_DIR))
+    jinjiang = stamp_county(doc, load_county(DATA_DIR))
     assert jinjiang["standards"] == doc["standards"]
 
 

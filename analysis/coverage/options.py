@@ -31,6 +31,13 @@ class CoverageOptions:
     period
         Time of day, ``"offpeak"`` (free flow) or ``"peak"`` (minutes times
         ``settings.PEAK_FACTOR_BY_PROFILE``); ``settings.DEFAULT_PERIOD``.
+    ems_minutes
+        Target response of the emergency circle, minutes (``settings.EMS_RESPONSE_MINUTES``); a county may
+        set its own (e.g. 12) in ``county.toml``.
+    ems_radius_m
+        Target service radius of the EMS network (``settings.EMS_RADIUS_M``).
+    required_share
+        Share of people a circle must reach to count as met (``settings.CIRCLE_REQUIRED_SHARE``).
     """
 
     profile: str | None = None
@@ -40,6 +47,9 @@ class CoverageOptions:
     include_planned: bool = False
     aed_walk_radius_m: float | None = None
     period: str | None = None
+    ems_minutes: float | None = None
+    ems_radius_m: float | None = None
+    required_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,19 @@ def resolve_options(options: CoverageOptions | None = None) -> ResolvedOptions:
         settings.MAX_AED_WALK_RADIUS_M,
         low_open=True,
     )
+    ems_minutes = _check_number(
+        "ems_minutes",
+        opts.ems_minutes,
+        settings.EMS_RESPONSE_MINUTES,
+        settings.MAX_THRESHOLD_MINUTES,
+        low_open=True,
+    )
+    ems_radius = _check_number(
+        "ems_radius_m", opts.ems_radius_m, settings.EMS_RADIUS_M, settings.MAX_EMS_RADIUS_M, low_open=True
+    )
+    share = _check_number(
+        "required_share", opts.required_share, settings.CIRCLE_REQUIRED_SHARE, 1.0, low_open=True
+    )
     if not isinstance(opts.include_planned, bool):
         msg = f"include_planned must be true or false (got {opts.include_planned!r})."
         raise ParameterError(msg)
@@ -135,8 +158,8 @@ def resolve_options(options: CoverageOptions | None = None) -> ResolvedOptions:
         dispatch_minutes=dispatch,
         include_planned=opts.include_planned,
         aed_walk_radius_m=radius,
-        ems_minutes=float(settings.EMS_RESPONSE_MINUTES),
-        ems_radius_m=float(settings.EMS_RADIUS_M),
-        required_share=float(settings.CIRCLE_REQUIRED_SHARE),
+        ems_minutes=ems_minutes,
+        ems_radius_m=ems_radius,
+        required_share=share,
         period=check_period(opts.period),
     )

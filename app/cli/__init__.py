@@ -9,16 +9,16 @@ import logging
 
 import typer
 
-from app.cli import data, network, report, scenario, serve, site
+from app.cli import data, init, network, report, scenario, serve, site
 
 cli = typer.Typer(
     name="healthcircle",
-    help="晋江 15分钟医疗卫生服务圈 / health-service coverage of a county against its plan.",
+    help="县域 15分钟医疗卫生服务圈 / health-service coverage of a county against its plan.",
     no_args_is_help=True,
     add_completion=False,
 )
 
-for module in (data, network, report, site, scenario, serve):
+for module in (init, data, network, report, site, scenario, serve):
     module.register(cli)
 
 

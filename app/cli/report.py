@@ -148,7 +148,7 @@ def report(
 
     对照规划指标评估覆盖情况（15分钟医疗服务圈、14分钟急救圈、每3万人1辆救护车、AED…）。
     """
-    from analysis.county import cite_plan
+    from analysis.county import stamp_county
     from analysis.coverage import CoverageOptions, resolve_options, run_coverage
     from analysis.travel import load_travel_model
 
@@ -165,6 +165,7 @@ def report(
         fail(str(exc), 2)
     network_path = resolve_network(network, data_dir)
     county = load_folder(data_dir)
+    options = county.coverage_options(options)
     try:
         with _progress() as step:
             inputs = step("读取数据 Loading data…", lambda: load_folder_inputs(county))
@@ -172,7 +173,7 @@ def report(
                 "载入出行模型 Loading travel model…", lambda: load_travel_model(network_path, crs=county.crs)
             )
             run = step("计算覆盖 Computing coverage…", lambda: run_coverage(inputs, travel, options=options))
-            document = cite_plan(run.document, county)
+            document = stamp_county(run.document, county)
             if format is ReportFormat.html:
                 from analysis.report import render_html
 

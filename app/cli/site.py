@@ -109,7 +109,7 @@ def site(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from analysis.county import cite_plan
+    from analysis.county import stamp_county
     from analysis.siting import load_candidates
     from analysis.siting.budget import Budget
     from analysis.siting.request import run_request
@@ -157,7 +157,7 @@ def site(
         fail(str(exc), 2)
     except (HealthcircleError, OSError) as exc:
         fail(str(exc))
-    document = cite_plan(document, county)
+    document = stamp_county(document, county)
     text = _render(document, format)
     if out is None:
         typer.echo(text, nl=not text.endswith("\n"))

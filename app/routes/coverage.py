@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from analysis import settings as defaults
-from analysis.county import cite_plan
+from analysis.county import stamp_county
 from analysis.coverage import CoverageOptions, CoverageRun, run_coverage
 from app.deps import AppState, StateDep
 from app.errors import QueryParameterError
@@ -34,6 +34,7 @@ router = APIRouter(tags=["coverage"], responses=ERROR_RESPONSES)
 
 
 def coverage_options(
+    state: StateDep,
     mode: Annotated[
         Profile | None,
         Query(
@@ -83,15 +84,19 @@ def coverage_options(
         msg = f"conflicts with mode={mode.value!r} (got {profile.value!r})"
         raise QueryParameterError("profile", msg, "the same value as mode, or leave one of them out")
     chosen = mode or profile
-    return CoverageOptions(
-        profile=chosen.value if chosen is not None else defaults.SERVICE_CIRCLE_PROFILE,
-        minutes=float(minutes) if minutes is not None else defaults.SERVICE_CIRCLE_MINUTES,
+    county = state.county
+    default = county.setting if county is not None else lambda name: getattr(defaults, name)
+    options = CoverageOptions(
+        profile=chosen.value if chosen is not None else default("SERVICE_CIRCLE_PROFILE"),
+        minutes=float(minutes) if minutes is not None else float(default("SERVICE_CIRCLE_MINUTES")),
         include_planned=include_planned,
         dispatch_minutes=float(dispatch_minutes)
         if dispatch_minutes is not None
-        else defaults.EMS_DISPATCH_MINUTES,
+        else float(default("EMS_DISPATCH_MINUTES")),
         period=period.value if period is not None else defaults.DEFAULT_PERIOD,
     )
+    # the county's own targets (e.g. a 12-minute EMS circle) fill what the query leaves open
+    return county.coverage_options(options) if county is not None else options
 
 
 def get_run(state: AppState, options: CoverageOptions) -> CoverageRun:
@@ -102,7 +107,7 @@ def get_run(state: AppState, options: CoverageOptions) -> CoverageRun:
         run = run_coverage(state.inputs, state.travel, options=options)
         if state.county is None:
             return run
-        return dataclasses.replace(run, document=cite_plan(run.document, state.county))
+        return dataclasses.replace(run, document=stamp_county(run.document, state.county))
 
     run: CoverageRun = state.cache.get_or_compute(("coverage", options), compute)
     return run

@@ -138,10 +138,13 @@ def isochrones(
     Facilities with unknown location have no band; their ids are listed in ``unlocated``.
     """
     is_ems = kind.value in EMS_KINDS
-    default = defaults.EMS_RESPONSE_MINUTES if is_ems else defaults.SERVICE_CIRCLE_MINUTES
+    setting = state.county.setting if state.county is not None else lambda name: getattr(defaults, name)
+    default = setting("EMS_RESPONSE_MINUTES") if is_ems else setting("SERVICE_CIRCLE_MINUTES")
     bands = parse_bands(minutes, default=default)
     chosen = (
-        profile.value if profile is not None else ("ambulance" if is_ems else defaults.SERVICE_CIRCLE_PROFILE)
+        profile.value
+        if profile is not None
+        else ("ambulance" if is_ems else setting("SERVICE_CIRCLE_PROFILE"))
     )
     gdf, unlocated = isochrones_for(
         state, kinds=(kind.value,), minutes=tuple(bands), profile=chosen, include_planned=include_planned

@@ -75,7 +75,8 @@ def ems_page(state: AppState, options: CoverageOptions) -> str:
         dispatch = (
             defaults.EMS_DISPATCH_MINUTES if options.dispatch_minutes is None else options.dispatch_minutes
         )
-        drive_minutes = defaults.EMS_RESPONSE_MINUTES - dispatch
+        target = defaults.EMS_RESPONSE_MINUTES if options.ems_minutes is None else options.ems_minutes
+        drive_minutes = target - dispatch
         bands = None
         if drive_minutes > 0:
             bands, _ = isochrones_for(
