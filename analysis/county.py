@@ -502,7 +502,8 @@ def load_county_inputs(county: County) -> Inputs:
 def stamp_county(document: Mapping[str, Any], county: County) -> dict[str, Any]:
     """A copy of a coverage or siting document that names the county and cites its own plan.
 
-    Adds ``county``, ``towns_note`` when the folder has no towns, (:meth:`County.describe`, incl. the working CRS and where it comes from) and rewrites
+    Adds ``county`` (:meth:`County.describe`, incl. the working CRS and where it comes from), adds
+    ``towns_note`` when the folder has no towns, and rewrites
     each standard's ``source`` when the county's plan is not the one the tool's targets were written
     from: the county's citation first, the tool's reference after it, so nothing is passed off as the
     county's own plan.
@@ -564,11 +565,11 @@ __all__ = [
     "MANIFEST_FILE",
     "County",
     "Plan",
-    "stamp_county",
     "empty_towns",
     "folder_path",
     "load_county",
     "load_county_inputs",
     "outline_utm_crs",
+    "stamp_county",
     "utm_crs",
 ]

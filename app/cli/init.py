@@ -84,7 +84,7 @@ def init(
     ] = None,
     cell_m: Annotated[
         float | None,
-        typer.Option("--cell-m", min=10.0, max=5000.0, help="Population grid cell side, metres (default 500)."),
+        typer.Option("--cell-m", min=10.0, max=5000.0, help="Population grid cell, metres (default 500)."),
     ] = None,
 ) -> None:
     """Create a county folder (outline, facilities, roads, population, towns) and its README of sources.
