@@ -7,6 +7,7 @@ facility leaking in shows up as a point outside it or a wrong count.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,8 @@ def test_serve_uses_the_folder(folder: Path, monkeypatch: pytest.MonkeyPatch) ->
             landing = client.get("/").text
             coverage = client.get("/api/coverage").json()
     finally:
-        monkeypatch.delenv("HEALTHCIRCLE_DATA_DIR", raising=False)
+        # `serve` hands the folder on through the environment: take it back out
+        os.environ.pop("HEALTHCIRCLE_DATA_DIR", None)
         get_settings.cache_clear()
     assert ids == OWN_IDS
     assert "测试县" in landing and "晋江" not in landing.split("<body>")[1].split("</h1>")[0]
@@ -224,7 +226,7 @@ def test_bad_input_gets_one_clear_message(case: str, tmp_path: Path) -> None:
         args += ["--raster", str(raster)]
         expected = "has no CRS" if case == "raster_crs" else "No pixel of"
     else:
-        args += ["--osm", str(FIXTURES / "kouvola.osm.pbf")]
+        args += ["--osm", str(FIXTURES / "osm" / "kouvola.osm.pbf")]
         expected = "kouvola.osm.pbf has no roads inside the county outline"
     result = _run(args, code=1)
     lines = [line for line in result.stderr.splitlines() if line.strip()]

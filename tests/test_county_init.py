@@ -16,7 +16,7 @@ from app.cli import cli
 from tests.made_up_county import CENSUS, write_inputs
 
 FIXTURES = Path(__file__).parent / "data"
-KOUVOLA = FIXTURES / "kouvola.osm.pbf"
+KOUVOLA = FIXTURES / "osm" / "kouvola.osm.pbf"
 #: A made-up outline inside the Kouvola extract (26.93-26.97 E, 60.52-60.54 N).
 KOUVOLA_OUTLINE = {
     "type": "FeatureCollection",
