@@ -163,7 +163,7 @@ def test_kouvola_served_and_drawn_in_chromium(kouvola: Path, tmp_path: Path) -> 
     assert "Kouvola" in landing_title and "晋江" not in landing_title
     assert "EPSG:32635" in landing and "OpenStreetMap" in landing
     markers, paths, banner = maps["coverage"]
-    assert markers >= 2 and paths >= 20  # the two facilities and the population cells
+    assert markers >= 2 and paths >= 1  # the two facilities and the (merged) population cells
     assert "Population is modelled" in banner and "straight-line" not in banner
     assert maps["ems"][0] >= 1
 
