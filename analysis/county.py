@@ -554,6 +554,10 @@ def stamp_county(document: Mapping[str, Any], county: County) -> dict[str, Any]:
     return out
 
 
+#: Former name of :func:`stamp_county`.
+cite_plan = stamp_county
+
+
 def empty_towns() -> gpd.GeoDataFrame:
     """A towns table with no rows (a county folder without ``towns.geojson``)."""
     frame = pd.DataFrame({"town_code": pd.Series([], dtype=object), "name_zh": [], "name_en": []})

@@ -164,7 +164,7 @@ def compare(
     db: DatabaseOption = None,
 ) -> None:
     """Compare two scenarios per standard and per town (= GET /api/compare). 情景对比。"""
-    from analysis.county import cite_plan, load_county_inputs
+    from analysis.county import load_county_inputs, stamp_county
     from analysis.scenarios import BUILT_IN, compare_documents, run_scenario
     from analysis.travel import load_travel_model
     from app.schemas import jsonable
@@ -188,7 +188,7 @@ def compare(
                 spec = stored.spec
                 labels.append({"id": stored.id, "name": stored.spec.name, "base": stored.spec.base})
             run, _ = run_scenario(inputs, travel, spec)
-            docs.append(cite_plan(run.document, county))
+            docs.append(stamp_county(run.document, county))
     except ParameterError as exc:
         fail(str(exc), 2)
     except (HealthcircleError, OSError) as exc:

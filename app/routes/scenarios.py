@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from analysis.county import cite_plan
+from analysis.county import stamp_county
 from analysis.coverage import CoverageOptions, CoverageRun
 from analysis.errors import ParameterError
 from analysis.scenarios import StoredScenario, apply_changes, compare_documents, parse_scenario
@@ -208,7 +208,7 @@ def scenario_run(
         document = dict(run.document)
         document["what_if"] = stored.to_dict()
         if state.county is not None:
-            document = cite_plan(document, state.county)
+            document = stamp_county(document, state.county)
         return dataclasses.replace(run, document=document), facilities
 
     run, facilities = state.cache.get_or_compute(("scenario_coverage", ref, opts), compute)
