@@ -38,3 +38,9 @@ def test_share_target_reads_as_percent() -> None:
 def test_bilingual_name() -> None:
     assert display.bilingual_name({"name_zh": "青阳街道", "name_en": None}) == "青阳街道"
     assert display.bilingual_name({"name_zh": "青阳街道", "name_en": "Qingyang"}) == "青阳街道 Qingyang"
+
+
+def test_modelled_is_said_once() -> None:
+    assert display.modelled_phrase("modelled: census total") == "population is modelled: census total"
+    assert display.modelled_phrase("modelled (tiered): census") == "population is modelled (tiered): census"
+    assert display.modelled_phrase("WorldPop 2020") == "population is modelled: WorldPop 2020"

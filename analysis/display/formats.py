@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -117,3 +118,20 @@ def row_value(row: Mapping[str, Any], key: str) -> Any:
 def bilingual_name(row: Mapping[str, Any]) -> str:
     """ "Chinese English" name of a row with ``name_zh`` / ``name_en`` (either may be missing)."""
     return f"{row_value(row, 'name_zh') or ''} {row_value(row, 'name_en') or ''}".strip()
+
+
+_MODELLED_PREFIX = re.compile(r"^\s*modell?ed\s*(\((?P<how>[^)]*)\))?\s*:\s*", re.IGNORECASE)
+
+
+def modelled_phrase(source: str) -> str:
+    """ "population is modelled…: how" for a population source such as "modelled (tiered): census total …".
+
+    The word "modelled" is said once: "modelled: x" → "population is modelled: x",
+    "modelled (tiered): x" → "population is modelled (tiered): x".
+    """
+    text_ = str(source)
+    match = _MODELLED_PREFIX.match(text_)
+    if match is None:
+        return f"population is modelled: {text_.strip()}"
+    how = f" ({match.group('how').strip()})" if match.group("how") else ""
+    return f"population is modelled{how}: {text_[match.end() :].strip()}"

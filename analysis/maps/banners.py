@@ -10,6 +10,7 @@ import folium
 from branca.element import Element
 
 from analysis import settings
+from analysis.display import modelled_phrase
 from analysis.maps.page import figure
 
 
@@ -41,8 +42,8 @@ def caveats(document: Mapping[str, Any], *, population_modelled: bool | None = N
     if population_modelled is None:
         population_modelled = "model" in population_source.lower()
     if population_modelled:
-        how = population_source.removeprefix("modelled:").strip()
-        lines.append(f"人口分布为模型估算 Population is modelled: {how}")
+        phrase = modelled_phrase(population_source).removeprefix("population is modelled")
+        lines.append(f"人口分布为模型估算 Population is modelled{phrase}")
     return lines
 
 

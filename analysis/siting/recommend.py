@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from analysis import settings
+from analysis.display import modelled_phrase
 from analysis.errors import ParameterError
 from analysis.siting.budget import Budget
 from analysis.siting.candidates import candidates_xy, grid_candidates
@@ -328,8 +329,7 @@ def recommend_sites(
     ]
     assumptions.append("a population cell counts as covered when its centre is within the threshold")
     if population.modelled:
-        how = str(population.source).removeprefix("modelled:").strip()
-        assumptions.append(f"population is modelled: {how}")
+        assumptions.append(modelled_phrase(population.source))
     if travel.network_source == settings.STRAIGHT_LINE_SOURCE:
         assumptions.append(
             f"travel times are a straight-line estimate (× {settings.CIRCUITY_FACTOR:g} circuity), "
