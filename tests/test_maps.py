@@ -246,3 +246,13 @@ def test_accessibility_map_colours_cells_by_score() -> None:
     assert "Bed accessibility (E2SFCA)" in page
     assert "lower bound" in page
     assert "0.67" in page  # the town's score in the panel table
+
+
+def test_siting_reach_in_the_standards_unit() -> None:
+    from analysis.maps.siting import reach_text
+
+    aed = reach_text({"kind": "aed", "threshold_minutes": 200 / 75, "profile": "walk"})
+    assert aed.startswith(f"步行 {settings.AED_WALK_RADIUS_M:g} 米") and "2.67 min" not in aed
+    assert reach_text({"kind": "ems", "threshold_minutes": 11.0, "profile": "ambulance"}).startswith(
+        "车程 drive 11 分钟"
+    )

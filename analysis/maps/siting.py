@@ -173,6 +173,8 @@ def reach_text(document: Mapping[str, Any]) -> str:
         return f"步行 {settings.AED_WALK_RADIUS_M:g} 米 walk {settings.AED_WALK_RADIUS_M:g} m ({walk})"
     if threshold is None:
         return profile
+    if document.get("kind") == "ems":
+        return f"车程 drive {float(threshold):g} 分钟 min ({profile}), 另加调度 plus dispatch"
     return f"{float(threshold):g} 分钟 min ({profile})"
 
 

@@ -198,8 +198,8 @@ def _summary(document: Mapping[str, Any], facilities: pd.DataFrame | None) -> li
             ]
         )
     headers = ["标准 Standard", "数值 Value", "目标 Target", "结果 Result", "说明 Note"]
-    widths = '<colgroup><col style="width:20%"><col style="width:16%"><col style="width:9%">' + (
-        '<col style="width:10%"><col></colgroup>'
+    widths = '<colgroup><col style="width:19%"><col style="width:16%"><col style="width:9%">' + (
+        '<col style="width:12%"><col></colgroup>'
     )
     table = _table(headers, rows).replace("<table>", f'<table class="summary">{widths}', 1)
     return ["<h2>指标汇总 Summary of standards</h2>", table]
