@@ -727,7 +727,7 @@ def published_facts() -> list[dict[str, Any]]:
 
 # --- population -----------------------------------------------------------------------------
 POPULATION_SOURCE = (
-    "modelled (tiered): 2020 census county total 2,061,551 (泉州市第七次全国人口普查公报) with "
+    "modelled: tiered model, 2020 census county total 2,061,551 (泉州市第七次全国人口普查公报) with "
     "安海 174,248 and 陈埭 304,033 (citypopulation.de, 2020 census) kept; every other town's best "
     "published figure (sources/town_population_published.csv; trust, then resident before "
     "registered, then the latest year) held as its share of the remainder; 青阳 from its approximate "
