@@ -131,6 +131,7 @@ def test_serve_uses_the_folder(folder: Path, monkeypatch: pytest.MonkeyPatch) ->
             ids = sorted(f["properties"]["id"] for f in client.get("/api/facilities").json()["features"])
             landing = client.get("/").text
             coverage = client.get("/api/coverage").json()
+            standards = client.get("/api/standards").json()
     finally:
         # `serve` hands the folder on through the environment: take it back out
         os.environ.pop("HEALTHCIRCLE_DATA_DIR", None)
