@@ -138,9 +138,9 @@ def test_serve_uses_the_folder(folder: Path, monkeypatch: pytest.MonkeyPatch) ->
         get_settings.cache_clear()
     assert ids == OWN_IDS
     assert "测试县" in landing and "晋江" not in landing.split("<body>")[1].split("</h1>")[0]
-    assert coverage["county"]["name_zh"] == "测试县" and coverage["population_total"] == pytest.approx(
-        200_000
-    )
+    assert coverage["county"]["name_zh"] == "测试县"
+    assert coverage["population_total"] == pytest.approx(200_000)
+    assert all(s["source"].startswith("county.toml names no plan") for s in standards)
 
 
 def test_manifest_targets_reach_the_report_and_the_api(tmp_path: Path) -> None:
