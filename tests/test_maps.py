@@ -200,6 +200,14 @@ def test_bands_use_the_legend_colours_and_the_uncovered_area_is_an_outline() -> 
     assert '"collapsed": true' in html  # layer control folded
 
 
+def test_planned_facilities_have_a_legend_entry() -> None:
+    facilities = _facilities().assign(status=["planned", "open", "open"])
+    doc = {**STRAIGHT, "standards": [], "towns": [], "scenario": {"include_planned": True}}
+    html = maps.to_html(maps.coverage_map(facilities, _cells(), doc))
+    assert "dashed border: planned" in html and "with planned facilities" in html
+    assert "dashed border: planned" not in maps.to_html(maps.coverage_map(_facilities(), _cells(), doc))
+
+
 def test_title_follows_minutes() -> None:
     doc = {**STRAIGHT, "standards": [], "towns": []}
     html = maps.to_html(maps.coverage_map(_facilities(), _cells(), doc, minutes=10))

@@ -96,13 +96,14 @@ def coverage_map(
         population_modelled=population_modelled,
     )
     kinds = kind_order(pd.unique(facilities["kind"])) if len(facilities) else []
+    has_planned = "status" in facilities and bool((facilities["status"] == "planned").any())
     panel = [
         f"<div>出行方式 Mode: <b>{_esc(mode_label)}</b>; "
         f"路网 Network: {_esc(document.get('network_source'))}</div>",
         time_legend(minutes, f"到最近机构时间（{mode_label}）Minutes to the nearest facility"),
         line_swatch(f"border-top:2px dashed {UNCOVERED_STYLE['color']}", html.escape(outside)),
         line_swatch("border-top:1px dashed #555", "乡镇近似范围 approximate town areas"),
-        facility_legend(kinds),
+        facility_legend(kinds, planned=has_planned),
         standards_html(document, ids=["service_circle_15min"]),
         unlocated_html(unlocated),
         towns_html(document.get("towns", [])),

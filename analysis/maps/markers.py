@@ -166,14 +166,20 @@ def add_facility_layers(
     return unlocated
 
 
-def facility_legend(kinds: Iterable[str]) -> str:
-    """Legend rows of the facility markers of *kinds*, plus the "≈" badge and the leg to a shared point."""
+def facility_legend(kinds: Iterable[str], *, planned: bool = False) -> str:
+    """Legend rows of the facility markers of *kinds*, the "≈" badge, the leg to a shared point and, when
+    *planned*, the dashed border of planned facilities."""
     rows = []
     for kind in kinds:
         label, colour, glyph = KIND_STYLE.get(kind, (kind, "#555", "?"))
         rows.append(
             f'<div class="hc-legend-row"><span class="hc-marker hc-mini" style="background:{colour}">'
             f"{glyph}</span> {html.escape(label)}</div>"
+        )
+    if planned:
+        rows.append(
+            '<div class="hc-legend-row"><span class="hc-marker hc-mini hc-planned" style="background:#888">'
+            "</span> 虚线边框：规划机构（按已开业计）dashed border: planned, counted as open</div>"
         )
     rows.append(
         '<div class="hc-legend-row small">≈ 位置为镇驻地或镇内近似点 placed at a town seat or an approximate '
