@@ -78,6 +78,9 @@ ISOCHRONE_BUFFER_M: float = 75.0
 #: Cells of the (sources x nodes) distance block computed at once in ``matrix``: bounds memory
 #: to ~250 MB of float64 whatever the number of sources.
 MATRIX_CHUNK_CELLS: int = 32_000_000
+#: Point sets whose join to the roads the engine remembers per profile: the population cells and
+#: each facility set are joined once, not once per query.
+SNAP_CACHE_ENTRIES: int = 16
 
 # --- straight-line estimate (no road network) -----------------------------------------------
 #: Network distance / straight-line distance. 1.3-1.5 is the classic range for road networks

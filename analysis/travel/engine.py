@@ -11,6 +11,7 @@ points are exact: equal to splitting every road at every point and running Dijks
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from analysis.errors import NetworkError, ParameterError
 from analysis.travel.checks import CheckedTravel, as_xy, check_cutoff, check_direction, empty_isochrones
 from analysis.travel.isochrone_shapes import reach_shape
 from analysis.travel.model import Direction, NearestResult
-from analysis.travel.profile_graph import ProfileGraph, build_profile_graph
+from analysis.travel.profile_graph import ProfileGraph, Topology, build_profile_graph
 from analysis.travel.queries import augment, direct_costs, join_ends, multi_source, source_runs
 from analysis.travel.snapping import Metric, Snapped, snap_to_nodes, snap_to_roads
 
@@ -80,6 +81,63 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         self._n_nodes = len(self._arrays["node_ids"])
         self._curved = np.array([g is not None for g in self._arrays["geometry"]], dtype=bool)
         self._profiles: dict[str, ProfileGraph] = {}
+        self._topologies: dict[bytes, Topology] = {}
+        self._unusable: dict[str, str] = {}
+        self._snaps: dict[tuple[str, bytes], Snapped] = {}
+
+    @classmethod
+    def from_prepared(
+        cls, prepared: dict[str, Any], *, snap_to: Literal["edge", "node"] = "edge"
+    ) -> NetworkTravel:
+        """Build the engine from prepared arrays (:func:`analysis.travel.store.read_store`), without a graph.
+
+        Parameters
+        ----------
+        prepared
+            ``arrays``, ``curved``, ``profiles``, ``unusable``, ``crs``, ``network_source``.
+        snap_to
+            ``"edge"`` or ``"node"``, see :meth:`from_graph`.
+
+        Returns
+        -------
+        NetworkTravel
+            The engine, every profile ready.
+        """
+        model = cls.__new__(cls)
+        model.snap_to = snap_to
+        model.crs = prepared["crs"]
+        model.network_source = prepared["network_source"]
+        model._arrays = prepared["arrays"]
+        model._n_nodes = len(model._arrays["node_ids"])
+        model._curved = prepared["curved"]
+        model._profiles = dict(prepared["profiles"])
+        model._topologies = {}
+        model._unusable = dict(prepared.get("unusable", {}))
+        model._snaps = {}
+        return model
+
+    def prepare_all(self) -> tuple[dict[str, ProfileGraph], dict[str, str]]:
+        """Prepare every profile of ``settings.PROFILES`` the graph can serve.
+
+        Returns
+        -------
+        tuple of dict
+            Prepared profile graphs by name, and the profiles the graph cannot serve with why.
+        """
+        for profile in settings.PROFILES:
+            if profile in self._unusable:
+                continue
+            try:
+                self._profile(profile)
+            except NetworkError as exc:
+                self._unusable[profile] = str(exc)
+        return dict(self._profiles), dict(self._unusable)
+
+    def release_graph_attributes(self) -> None:
+        """Drop the per-edge tags kept only to prepare profiles, once every profile is prepared."""
+        self.prepare_all()
+        for name in ("highway", "maxspeed", "u", "v", "length_m", "oneway"):
+            self._arrays.pop(name, None)
 
     @classmethod
     def from_graph(
@@ -135,15 +193,29 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
     def _profile(self, profile: str) -> ProfileGraph:
         network.check_profile(profile)
         cached = self._profiles.get(profile)
+        if cached is None and profile in self._unusable:
+            raise NetworkError(self._unusable[profile])
+        if cached is None and "highway" not in self._arrays:
+            msg = f"Profile {profile!r} was not prepared with this road network; rebuild its store."
+            raise NetworkError(msg)
         if cached is None:
-            cached = build_profile_graph(self._arrays, self._curved, profile=profile)
+            cached = build_profile_graph(
+                self._arrays, self._curved, profile=profile, topologies=self._topologies
+            )
             self._profiles[profile] = cached
         return cached
 
     def _snap(self, pg: ProfileGraph, xy: np.ndarray) -> Snapped:
-        if self.snap_to == "node":
-            return snap_to_nodes(pg, xy, self.node_xy)
-        return snap_to_roads(pg, xy)
+        # the same points (every population cell) are joined to the same roads in every query
+        key = (str(id(pg.topology)) + self.snap_to, hashlib.blake2b(xy.tobytes(), digest_size=16).digest())
+        hit = self._snaps.get(key)
+        if hit is not None and len(hit.dist_m) == len(xy):
+            return hit
+        snapped = snap_to_nodes(pg, xy, self.node_xy) if self.snap_to == "node" else snap_to_roads(pg, xy)
+        if len(self._snaps) >= settings.SNAP_CACHE_ENTRIES:
+            self._snaps.pop(next(iter(self._snaps)))
+        self._snaps[key] = snapped
+        return snapped
 
     def snap(self, points_xy: np.ndarray, *, profile: str) -> tuple[np.ndarray, np.ndarray]:
         """Where points join the network for a profile.
@@ -163,7 +235,7 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
             ``settings.MAX_SNAP_DISTANCE_M`` do not join (they are unreached in queries).
         """
         snapped = self._snap(self._profile(profile), as_xy(points_xy, "points_xy"))
-        return snapped.point_xy, snapped.dist_m
+        return snapped.point_xy.copy(), snapped.dist_m.copy()
 
     def snap_distance_m(self, points_xy: np.ndarray, *, profile: str) -> np.ndarray:
         """Length of each point's access leg to its nearest road of *profile*, metres.
@@ -229,7 +301,7 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         t_snap = self._snap(pg, targets)
         if len(sources) == 0 or len(targets) == 0:
             return NearestResult(
-                np.full(len(targets), np.inf), np.full(len(targets), -1, np.int64), t_snap.dist_m
+                np.full(len(targets), np.inf), np.full(len(targets), -1, np.int64), t_snap.dist_m.copy()
             )
         s_snap = self._snap(pg, sources)
         s_leg = s_snap.dist_m / access_speed_ms
@@ -263,7 +335,7 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         over = ~(value <= cutoff) | ~np.isfinite(value)
         value[over] = np.inf
         idx[over] = -1
-        return NearestResult(value / per_unit, idx, t_snap.dist_m)
+        return NearestResult(value / per_unit, idx, t_snap.dist_m.copy())
 
     def node_minutes(
         self,

@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
-from analysis import network
+from analysis import network, settings
+from analysis.errors import NetworkError
+from analysis.travel import store
 from analysis.travel.engine import NetworkTravel
 from analysis.travel.model import TravelModel
 from analysis.travel.straight_line import StraightLineTravel
@@ -16,7 +19,82 @@ from analysis.travel.straight_line import StraightLineTravel
 logger = logging.getLogger(__name__)
 
 
-def load_travel_model(network_path: Path | None = None, *, crs: str | None = None) -> TravelModel:
+def load_network_travel(
+    network_path: Path | str, *, crs: str | None = None, use_store: bool = True
+) -> NetworkTravel:
+    """The road engine of a GraphML road graph, from its prepared store when that is current.
+
+    Parameters
+    ----------
+    network_path
+        GraphML(.gz) road graph.
+    crs
+        Working CRS; ``None`` → ``settings.WORKING_CRS``.
+    use_store
+        Read the prepared store next to the graph (:func:`analysis.travel.store.store_path`)
+        when its key matches the graph file and the speed settings, and write a new one
+        otherwise (a folder that cannot be written is logged, not fatal). A damaged store is
+        never used: the graph is read again and the store rewritten.
+
+    Returns
+    -------
+    NetworkTravel
+        The engine with every profile prepared.
+
+    Raises
+    ------
+    DataError
+        If the file is not a road graph.
+    """
+    t0 = time.perf_counter()
+    network_path = Path(network_path)
+    crs = settings.WORKING_CRS if crs is None else crs
+    key = store.store_key(store.file_sha256(network_path), crs=crs) if use_store else ""
+    target = store.store_path(network_path)
+    if use_store and target.is_file():
+        try:
+            prepared = store.read_store(target, key=key)
+        except NetworkError as exc:
+            logger.warning("%s Rebuilding it.", exc)
+            prepared = None
+        else:
+            if prepared is None:
+                logger.info(
+                    "Prepared store %s is from another graph or other settings: rebuilding it", target
+                )
+        if prepared is not None:
+            model = NetworkTravel.from_prepared(prepared)
+            logger.info(
+                "Travel model: road network from %s (prepared store, %.2f s)",
+                network_path,
+                time.perf_counter() - t0,
+            )
+            return model
+    G = network.load_graphml(network_path)
+    model = NetworkTravel.from_graph(G, crs=crs)
+    del G
+    profiles, unusable = model.prepare_all()
+    model.release_graph_attributes()
+    if use_store:
+        try:
+            store.write_store(
+                target,
+                key=key,
+                arrays=model._arrays,
+                profiles=profiles,
+                unusable=unusable,
+                crs=model.crs,
+                network_source=model.network_source,
+            )
+        except OSError as exc:
+            logger.warning("Could not write the prepared network store %s: %s", target, exc)
+    logger.info("Travel model: road network from %s (%.2f s)", network_path, time.perf_counter() - t0)
+    return model
+
+
+def load_travel_model(
+    network_path: Path | None = None, *, crs: str | None = None, use_store: bool = True
+) -> TravelModel:
     """Travel model for the app and CLI: the road graph if there is one, else the straight-line estimate.
 
     Parameters
@@ -25,6 +103,8 @@ def load_travel_model(network_path: Path | None = None, *, crs: str | None = Non
         GraphML(.gz) road graph; used when given and present.
     crs
         Working CRS; ``None`` → ``settings.WORKING_CRS``.
+    use_store
+        Use and keep the prepared store next to the graph (see :func:`load_network_travel`).
 
     Returns
     -------
@@ -37,10 +117,7 @@ def load_travel_model(network_path: Path | None = None, *, crs: str | None = Non
         If the file exists but is not a road graph.
     """
     if network_path is not None and Path(network_path).is_file():
-        G = network.load_graphml(network_path)
-        model = NetworkTravel.from_graph(G, crs=crs)
-        logger.info("Travel model: road network from %s", network_path)
-        return model
+        return load_network_travel(network_path, crs=crs, use_store=use_store)
     if network_path is not None:
         logger.info("No road graph at %s: travel is a straight-line estimate", network_path)
     else:

@@ -11,6 +11,7 @@ another street that happens to join the same two nodes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -33,47 +34,120 @@ MIN_EDGE_COST = 1e-9
 
 
 @dataclass(frozen=True)
-class ProfileGraph:
-    """Everything the engine needs for one profile.
+class Topology:
+    """Which edges a profile uses and how they form roads; shared by profiles that open the same edges.
 
     Attributes
     ----------
-    forward, backward, forward_m
-        (n_nodes, n_nodes) CSR: fastest seconds u → v, its transpose, shortest metres u → v
-        (parallel edges reduced to the cheapest, which is exact between nodes).
-    edge_u, edge_v, edge_s, edge_geom, edge_reversed
+    edge_u, edge_v, edge_geom, edge_reversed
         The directed edges the profile may use (in the largest strongly connected part):
-        node indices, seconds, index into the graph's edge list, and whether the edge is a
-        walker's reverse of a one-way edge.
+        node indices, index into the graph's edge list, and whether the edge is a walker's
+        reverse of a one-way edge.
     node_index, node_tree
         Node indices kept and a k-d tree over them (for snapping to nodes).
+    edge_road, edge_forward
+        Per edge: its road, and whether it runs from the road's start to its end.
     road_u, road_v
         Node indices at the start and end of each road's line.
-    road_fwd_s, road_back_s, road_fwd_m, road_back_m
-        Cost of the whole road from start to end and from end to start (``inf`` where the
-        profile may not go that way).
+    road_first
+        Per road: the edge whose line (reversed unless it runs forward) is the road's line.
     road_lines, road_tree
         Each road's line, oriented start → end, and an STRtree over them.
     """
 
-    forward: sp.csr_matrix
-    backward: sp.csr_matrix
-    forward_m: sp.csr_matrix
     edge_u: np.ndarray
     edge_v: np.ndarray
-    edge_s: np.ndarray
     edge_geom: np.ndarray
     edge_reversed: np.ndarray
     node_index: np.ndarray
     node_tree: cKDTree
+    edge_road: np.ndarray
+    edge_forward: np.ndarray
     road_u: np.ndarray
     road_v: np.ndarray
+    road_first: np.ndarray
+    road_lines: np.ndarray
+    road_tree: shapely.STRtree
+
+
+@dataclass(frozen=True)
+class ProfileGraph:
+    """Everything the engine needs for one profile: a :class:`Topology` and its costs.
+
+    Attributes
+    ----------
+    topology
+        The shared edge and road structure.
+    forward, backward, forward_m
+        (n_nodes, n_nodes) CSR: fastest seconds u → v, its transpose, shortest metres u → v
+        (parallel edges reduced to the cheapest, which is exact between nodes).
+    edge_s
+        Seconds of each edge of the topology.
+    road_fwd_s, road_back_s, road_fwd_m, road_back_m
+        Cost of the whole road from start to end and from end to start (``inf`` where the
+        profile may not go that way).
+    """
+
+    topology: Topology
+    forward: sp.csr_matrix
+    backward: sp.csr_matrix
+    forward_m: sp.csr_matrix
+    edge_s: np.ndarray
     road_fwd_s: np.ndarray
     road_back_s: np.ndarray
     road_fwd_m: np.ndarray
     road_back_m: np.ndarray
-    road_lines: np.ndarray
-    road_tree: shapely.STRtree
+
+    # the topology's arrays, read through the profile graph
+    @property
+    def edge_u(self) -> np.ndarray:
+        """Start node of each edge."""
+        return self.topology.edge_u
+
+    @property
+    def edge_v(self) -> np.ndarray:
+        """End node of each edge."""
+        return self.topology.edge_v
+
+    @property
+    def edge_geom(self) -> np.ndarray:
+        """Index of each edge in the graph's edge list."""
+        return self.topology.edge_geom
+
+    @property
+    def edge_reversed(self) -> np.ndarray:
+        """Whether each edge is a walker's reverse of a one-way edge."""
+        return self.topology.edge_reversed
+
+    @property
+    def node_index(self) -> np.ndarray:
+        """Node indices kept."""
+        return self.topology.node_index
+
+    @property
+    def node_tree(self) -> cKDTree:
+        """k-d tree over the kept nodes."""
+        return self.topology.node_tree
+
+    @property
+    def road_u(self) -> np.ndarray:
+        """Start node of each road."""
+        return self.topology.road_u
+
+    @property
+    def road_v(self) -> np.ndarray:
+        """End node of each road."""
+        return self.topology.road_v
+
+    @property
+    def road_lines(self) -> np.ndarray:
+        """Line of each road, start → end."""
+        return self.topology.road_lines
+
+    @property
+    def road_tree(self) -> shapely.STRtree:
+        """STRtree over the road lines."""
+        return self.topology.road_tree
 
 
 def csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
@@ -138,10 +212,23 @@ def edge_lines(
     return lines
 
 
-def _roads(
-    u: np.ndarray, v: np.ndarray, secs: np.ndarray, length_m: np.ndarray, lines: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Group directed edges into roads: edges along the same line (either way) are one road."""
+def road_structure(
+    u: np.ndarray, v: np.ndarray, lines: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Group directed edges into roads: edges along the same line (either way) are one road.
+
+    Parameters
+    ----------
+    u, v
+        Node indices of each edge.
+    lines
+        Each edge's line, oriented u → v.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(edge_road, edge_forward, road_u, road_v, road_first, road_lines)``.
+    """
     wkb_f = shapely.to_wkb(lines)
     wkb_r = shapely.to_wkb(shapely.reverse(lines))
     forward = np.asarray(wkb_f <= wkb_r, dtype=bool)
@@ -151,52 +238,82 @@ def _roads(
     n_roads = int(codes.max()) + 1 if len(codes) else 0
     first = np.full(n_roads, len(codes), dtype=np.int64)
     np.minimum.at(first, codes, np.arange(len(codes)))
+    return codes, forward, *road_ends(u, v, forward, first, lines)
+
+
+def road_ends(
+    u: np.ndarray, v: np.ndarray, forward: np.ndarray, first: np.ndarray, lines: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end node, first edge and oriented line of each road from its first edge.
+
+    Parameters
+    ----------
+    u, v, forward
+        Per edge: end nodes and whether it runs along its road's orientation.
+    first
+        Per road: its first edge.
+    lines
+        Each edge's line, oriented u → v.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(road_u, road_v, road_first, road_lines)``.
+    """
     start = np.where(forward, u, v)[first]
     end = np.where(forward, v, u)[first]
-    road_lines = np.where(forward[first], lines[first], shapely.reverse(lines[first]))
-    fwd_s = np.full(n_roads, np.inf)
-    back_s = np.full(n_roads, np.inf)
-    fwd_m = np.full(n_roads, np.inf)
-    back_m = np.full(n_roads, np.inf)
-    np.minimum.at(fwd_s, codes[forward], secs[forward])
-    np.minimum.at(back_s, codes[~forward], secs[~forward])
-    np.minimum.at(fwd_m, codes[forward], length_m[forward])
-    np.minimum.at(back_m, codes[~forward], length_m[~forward])
-    return {
-        "road_u": start,
-        "road_v": end,
-        "road_fwd_s": fwd_s,
-        "road_back_s": back_s,
-        "road_fwd_m": fwd_m,
-        "road_back_m": back_m,
-        "road_lines": np.asarray(road_lines, dtype=object),
-    }
+    fl = lines[first]
+    road_lines = np.asarray(np.where(forward[first], fl, shapely.reverse(fl)), dtype=object)
+    return start, end, first, road_lines
 
 
-def build_profile_graph(arrays: dict[str, Any], curved: np.ndarray, *, profile: str) -> ProfileGraph:
-    """Prepare the graph of one profile: usable edges, largest strongly connected part, roads.
+def road_costs(topology: Topology, edge_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cost of each whole road start → end and end → start: the cheapest edge along it each way.
+
+    Parameters
+    ----------
+    topology
+        Edges and roads.
+    edge_cost
+        Cost of each edge.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(forward, backward)`` per road, ``inf`` where no edge goes that way.
+    """
+    n_roads = len(topology.road_u)
+    fw = topology.edge_forward
+    codes = topology.edge_road
+    fwd = np.full(n_roads, np.inf)
+    back = np.full(n_roads, np.inf)
+    np.minimum.at(fwd, codes[fw], edge_cost[fw])
+    np.minimum.at(back, codes[~fw], edge_cost[~fw])
+    return fwd, back
+
+
+def profile_edges(
+    arrays: dict[str, Any], *, profile: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """The directed edges a profile may use, before the connectivity filter.
 
     Parameters
     ----------
     arrays
         :func:`analysis.network.graph_arrays` of the (projected) graph.
-    curved
-        Per graph edge: whether it has its own geometry.
     profile
         One of ``settings.PROFILES``.
 
     Returns
     -------
-    ProfileGraph
-        The prepared graph.
+    tuple
+        ``(u, v, seconds, metres, graph_edge_index, reversed, n_closed)``.
 
     Raises
     ------
     NetworkError
         If no road is open to the profile.
     """
-    t0 = time.perf_counter()
-    n = len(arrays["node_ids"])
     speeds = network.edge_speeds_kmh(arrays["highway"], arrays["maxspeed"], profile=profile)
     factor = settings.PEAK_HOUR_FACTOR if profile in ("ambulance", "car") else 1.0
     allowed = speeds > 0
@@ -218,7 +335,33 @@ def build_profile_graph(arrays: dict[str, Any], curved: np.ndarray, *, profile: 
         reverse = np.concatenate([reverse, np.ones(int(ow.sum()), dtype=bool)])
     secs = np.maximum(secs, MIN_EDGE_COST)
     length = np.maximum(length, MIN_EDGE_COST)
-    # largest strongly connected component of this profile's graph
+    return u, v, secs, length, geom_idx, reverse, int((~allowed).sum())
+
+
+def largest_part(u: np.ndarray, v: np.ndarray, n: int, *, profile: str, n_closed: int) -> np.ndarray:
+    """Mask of the edges inside the largest strongly connected part of the graph (u, v).
+
+    Parameters
+    ----------
+    u, v
+        Node indices of each edge.
+    n
+        Number of nodes.
+    profile
+        Profile name, for the log line.
+    n_closed
+        Edges closed to the profile, for the log line.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask over the edges.
+
+    Raises
+    ------
+    NetworkError
+        If the part holds no edge.
+    """
     adj = sp.csr_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
     n_comp, labels = connected_components(adj, directed=True, connection="strong")
     used = np.zeros(n, dtype=bool)
@@ -237,7 +380,7 @@ def build_profile_graph(arrays: dict[str, Any], curved: np.ndarray, *, profile: 
         int(used.sum() - keep_node.sum()),
         int((~keep_edge).sum()),
         max(int(np.unique(labels[used]).size) - 1, 0),
-        int((~allowed).sum()),
+        n_closed,
     )
     if not keep_edge.any():
         msg = (
@@ -245,31 +388,143 @@ def build_profile_graph(arrays: dict[str, Any], curved: np.ndarray, *, profile: 
             "use a fuller graph."
         )
         raise NetworkError(msg)
-    u, v, secs, length = u[keep_edge], v[keep_edge], secs[keep_edge], length[keep_edge]
-    geom_idx, reverse = geom_idx[keep_edge], reverse[keep_edge]
-    forward = csr_min(u, v, secs, n)
-    node_index = np.flatnonzero(keep_node)
+    return keep_edge
+
+
+def build_topology(
+    arrays: dict[str, Any],
+    curved: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    geom_idx: np.ndarray,
+    reverse: np.ndarray,
+) -> Topology:
+    """The road structure of a set of kept edges (the expensive, shareable part).
+
+    Parameters
+    ----------
+    arrays
+        :func:`analysis.network.graph_arrays` of the graph.
+    curved
+        Per graph edge: whether it has its own geometry.
+    u, v, geom_idx, reverse
+        The kept edges.
+
+    Returns
+    -------
+    Topology
+        Edges, kept nodes, roads, and the trees to snap to them.
+    """
+    node_index = np.unique(np.concatenate([u, v]))
     lines = edge_lines(arrays, curved, u, v, geom_idx, reverse)
-    roads = _roads(u, v, secs, length, lines)
-    pg = ProfileGraph(
-        forward=forward,
-        backward=forward.T.tocsr(),
-        forward_m=csr_min(u, v, length, n),
+    edge_road, edge_forward, road_u, road_v, road_first, road_lines = road_structure(u, v, lines)
+    return Topology(
         edge_u=u,
         edge_v=v,
-        edge_s=secs,
         edge_geom=geom_idx,
         edge_reversed=reverse,
         node_index=node_index,
         node_tree=cKDTree(np.column_stack([arrays["x"][node_index], arrays["y"][node_index]])),
-        road_tree=shapely.STRtree(roads["road_lines"]),
-        **roads,
+        edge_road=edge_road,
+        edge_forward=edge_forward,
+        road_u=road_u,
+        road_v=road_v,
+        road_first=road_first,
+        road_lines=road_lines,
+        road_tree=shapely.STRtree(road_lines),
     )
+
+
+def weigh(topology: Topology, secs: np.ndarray, length_m: np.ndarray, n: int) -> ProfileGraph:
+    """A profile graph from a topology and the profile's edge costs.
+
+    Parameters
+    ----------
+    topology
+        Edges and roads.
+    secs, length_m
+        Seconds and metres of each of the topology's edges.
+    n
+        Number of graph nodes.
+
+    Returns
+    -------
+    ProfileGraph
+        The profile graph.
+    """
+    u, v = topology.edge_u, topology.edge_v
+    forward = csr_min(u, v, secs, n)
+    fwd_s, back_s = road_costs(topology, secs)
+    fwd_m, back_m = road_costs(topology, length_m)
+    return ProfileGraph(
+        topology=topology,
+        forward=forward,
+        backward=forward.T.tocsr(),
+        forward_m=csr_min(u, v, length_m, n),
+        edge_s=secs,
+        road_fwd_s=fwd_s,
+        road_back_s=back_s,
+        road_fwd_m=fwd_m,
+        road_back_m=back_m,
+    )
+
+
+def build_profile_graph(
+    arrays: dict[str, Any],
+    curved: np.ndarray,
+    *,
+    profile: str,
+    topologies: dict[bytes, Topology] | None = None,
+) -> ProfileGraph:
+    """Prepare the graph of one profile: usable edges, largest strongly connected part, roads.
+
+    Parameters
+    ----------
+    arrays
+        :func:`analysis.network.graph_arrays` of the (projected) graph.
+    curved
+        Per graph edge: whether it has its own geometry.
+    profile
+        One of ``settings.PROFILES``.
+    topologies
+        Topologies already built for other profiles, by the edges they keep; a profile that
+        keeps the same edges (e.g. car and ambulance) shares its arrays instead of copying
+        them, and a new one is added.
+
+    Returns
+    -------
+    ProfileGraph
+        The prepared graph.
+
+    Raises
+    ------
+    NetworkError
+        If no road is open to the profile.
+    """
+    t0 = time.perf_counter()
+    n = len(arrays["node_ids"])
+    u, v, secs, length, geom_idx, reverse, n_closed = profile_edges(arrays, profile=profile)
+    keep = largest_part(u, v, n, profile=profile, n_closed=n_closed)
+    u, v, secs, length, geom_idx, reverse = (
+        u[keep],
+        v[keep],
+        secs[keep],
+        length[keep],
+        geom_idx[keep],
+        reverse[keep],
+    )
+    key = hashlib.sha256(geom_idx.tobytes() + reverse.tobytes()).digest()
+    shared = topologies.get(key) if topologies is not None else None
+    topology = shared if shared is not None else build_topology(arrays, curved, u, v, geom_idx, reverse)
+    if topologies is not None:
+        topologies[key] = topology
+    pg = weigh(topology, secs, length, n)
     logger.info(
-        "Profile %s: %d edges on %d roads prepared in %.3f s",
+        "Profile %s: %d edges on %d roads prepared in %.3f s%s",
         profile,
         len(u),
-        len(roads["road_u"]),
+        len(topology.road_u),
         time.perf_counter() - t0,
+        " (roads shared with another profile)" if shared is not None else "",
     )
     return pg

@@ -83,12 +83,80 @@ def fetch(
         t0 = time.perf_counter()
         G = graph_from_osm(outline, network_type=network_type, cache_dir=cache_dir)  # type: ignore[arg-type]  # noqa: N806
         save_graphml(G, out)
+        _prepare(out, data_dir)
     except (HealthcircleError, OSError) as exc:
         fail(str(exc))
     typer.echo(
         f"路网已保存 Saved road graph: {len(G):,} nodes, {G.number_of_edges():,} edges → {out} "
         f"({time.perf_counter() - t0:.0f} s)"
     )
+
+
+def _prepare(graph_path: Path, data_dir: Path | None) -> Path:
+    """Write the prepared network store of *graph_path* in the county's working CRS."""
+    from analysis.travel.loading import load_network_travel
+    from analysis.travel.store import store_path
+
+    county = load_folder(data_dir)
+    load_network_travel(graph_path, crs=county.crs)
+    return store_path(graph_path)
+
+
+def import_(
+    source: Annotated[
+        Path, typer.Argument(help="Road extract: .osm.pbf, .osm (.bz2) or GraphML (.graphml[.gz]).")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="GraphML file to write (.gz = gzipped); default the folder's network/."),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Import a road graph from a file (no internet) and prepare it for fast loading.
+
+    从本地文件导入路网（.osm.pbf / .osm / GraphML）并预处理。
+    """
+    from analysis.network import graph_from_pbf, graph_from_xml, load_graphml, save_graphml
+
+    folder = data_folder(data_dir)
+    out = out if out is not None else folder / NETWORK_FILE
+    name = source.name.lower()
+    t0 = time.perf_counter()
+    try:
+        if name.endswith((".graphml", ".graphml.gz")):
+            G = load_graphml(source)  # noqa: N806
+        elif name.endswith(".pbf"):
+            G = graph_from_pbf(source)  # noqa: N806
+        else:
+            G = graph_from_xml(source)  # noqa: N806
+        if source.resolve() != out.resolve():
+            save_graphml(G, out)
+        prepared = _prepare(out, data_dir)
+    except (HealthcircleError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(
+        f"路网已导入 Imported road graph: {len(G):,} nodes, {G.number_of_edges():,} edges → {out}; "
+        f"prepared store {prepared.name} ({time.perf_counter() - t0:.0f} s)"
+    )
+
+
+def prepare(
+    network_file: NetworkOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write (or refresh) the prepared store of the county's road graph, for a start in seconds.
+
+    预处理路网，加快启动。
+    """
+    network_path = resolve_network(network_file, data_dir)
+    if network_path is None or not network_path.is_file():
+        fail("no road graph to prepare; run `healthcircle network fetch` or `network import` first.")
+    t0 = time.perf_counter()
+    try:
+        prepared = _prepare(network_path, data_dir)
+    except (HealthcircleError, OSError) as exc:
+        fail(str(exc))
+    typer.echo(f"路网已预处理 Prepared {network_path} → {prepared} ({time.perf_counter() - t0:.1f} s)")
 
 
 def _load_facilities(path: Path | None, county: County) -> Any:
@@ -193,8 +261,10 @@ def isochrones(
 def register(cli: typer.Typer) -> None:
     """Add the ``network`` group and the ``isochrones`` command to *cli*."""
     group = typer.Typer(
-        help="路网 Road network: download and save the county's road graph.", no_args_is_help=True
+        help="路网 Road network: download, import and prepare the county's road graph.", no_args_is_help=True
     )
     group.command("fetch")(fetch)
+    group.command("import")(import_)
+    group.command("prepare")(prepare)
     cli.add_typer(group, name="network")
     cli.command("isochrones")(isochrones)
