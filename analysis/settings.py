@@ -81,6 +81,9 @@ MATRIX_CHUNK_CELLS: int = 32_000_000
 #: Point sets whose join to the roads the engine remembers per profile: the population cells and
 #: each facility set are joined once, not once per query.
 SNAP_CACHE_ENTRIES: int = 16
+#: Memory for travel answers remembered across coverage runs (MB): a county's matrices for every
+#: mode take tens of MB; least recently used answers are dropped beyond this.
+TRAVEL_CACHE_MB: float = 256.0
 
 # --- straight-line estimate (no road network) -----------------------------------------------
 #: Network distance / straight-line distance. 1.3-1.5 is the classic range for road networks

@@ -528,17 +528,30 @@ def test_cells_and_sites_beyond_the_snap_limit_are_left_out_and_listed() -> None
     assert left["population_counted"] == pytest.approx(600)
 
 
-def test_each_travel_query_once() -> None:
+def test_travel_once_per_facility_set_and_never_for_a_new_threshold() -> None:
     travel = LineTravel()
-    run_coverage(make_inputs(), travel, options=CoverageOptions(include_planned=True))
-    assert sorted(travel.calls) == sorted(
-        [
-            "matrix:walk:to_sources",
-            "matrix:ebike:to_sources",
-            "matrix:car:to_sources",
-            "matrix:ambulance:from_sources",
-            "distance:ambulance",
-        ]
+    first = run_coverage(make_inputs(), travel, options=CoverageOptions(include_planned=True)).document
+    calls = list(travel.calls)
+    nearest = [c for c in calls if c.startswith("nearest:")]
+    # one multi-source run per (scenario, mode, tier) at most, plus the ambulance run per scenario
+    n_modes, n_tiers = 3, 3
+    assert 0 < len(nearest) <= 2 * (n_modes * n_tiers + 1)
+    # the only full matrix is the accessibility measure's (its profile, every facility)
+    assert [c for c in calls if c.endswith(":to_sources")] == [f"matrix:{settings.E2SFCA_PROFILE}:to_sources"]
+    assert calls.count("distance:ambulance") == 1
+    # new thresholds, dispatch delay or targets: no new travel, and the same answers as a fresh model
+    for options in (
+        CoverageOptions(include_planned=True, minutes=10),
+        CoverageOptions(include_planned=True, dispatch_minutes=5),
+        CoverageOptions(include_planned=True, aed_walk_radius_m=150),
+    ):
+        travel.calls.clear()
+        doc = run_coverage(make_inputs(), travel, options=options).document
+        assert travel.calls == []
+        assert doc == run_coverage(make_inputs(), LineTravel(), options=options).document
+    assert (
+        first
+        == run_coverage(make_inputs(), LineTravel(), options=CoverageOptions(include_planned=True)).document
     )
 
 

@@ -146,7 +146,12 @@ def test_coverage_documents_are_the_same_from_the_store(tmp_path: Path) -> None:
     stored = load_network_travel(path, crs=WORKING)
     stored.network_source = fresh.network_source = "test road"
     options = CoverageOptions(profile="car")
-    assert (
-        run_coverage(make_inputs(), stored, options=options).document
-        == run_coverage(make_inputs(), fresh, options=options).document
+    from_store = run_coverage(make_inputs(), stored, options=options).document
+    assert from_store == run_coverage(make_inputs(), fresh, options=options).document
+    # the second run is answered from remembered travel, with the same document
+    assert run_coverage(make_inputs(), stored, options=options).document == from_store
+    other = CoverageOptions(profile="car", minutes=10, dispatch_minutes=4)
+    new = NetworkTravel.from_graph(load_graphml(path), crs=WORKING, network_source="test road")
+    assert run_coverage(make_inputs(), stored, options=other).document == (
+        run_coverage(make_inputs(), new, options=other).document
     )

@@ -18,6 +18,7 @@ from analysis.coverage.scenario import Scenario, evaluate_standards, scenario_tr
 from analysis.coverage.sensitivity import population_sensitivity
 from analysis.coverage.town_rows import add_town_headlines, add_town_measures, align_town_rows
 from analysis.coverage.town_table import TownContext
+from analysis.coverage.travel_cache import remembering
 from analysis.coverage.travel_queries import TravelQueries
 
 if TYPE_CHECKING:
@@ -92,7 +93,8 @@ def run_coverage(
         If the facility or population tables lack required columns.
     """
     opts = resolve_options(options)
-    travel = at_period(travel, opts.period)
+    # travel answers are remembered per model across runs; only thresholds change the document
+    travel = at_period(remembering(travel), opts.period)
     cells = prepare_cells(inputs.population, travel)
     facilities = prepare_facilities(inputs.facilities, travel)
     queries = TravelQueries(travel, cells, facilities, opts)

@@ -1,12 +1,15 @@
 """The travel queries of one run, each asked of the travel model once and shared by the scenarios.
 
-One matrix per mode over every placed medical facility (open and planned), one ambulance matrix
-over every 120 site, and network distances to 120 sites and AEDs; a scenario (current network,
-or with planned facilities) is a subset of rows of these.
+Per scenario (current network, or with planned facilities) and profile, one multi-source run
+per tier of facilities gives every cell its nearest one; network distances to 120 sites and
+AEDs likewise. A (facility × cell) matrix is computed only for measures that need every
+facility. The model given is remembered across runs (:mod:`analysis.coverage.travel_cache`), so
+a run that changes only thresholds asks no new travel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,20 +23,6 @@ if TYPE_CHECKING:
     from analysis.travel import TravelModel
 
 
-def _nearest_from_matrix(
-    matrix: np.ndarray, rows: np.ndarray, n_targets: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Min over the selected rows: (minutes, row index into *matrix*, -1 when unreached)."""
-    if not rows.any():
-        return np.full(n_targets, np.inf), np.full(n_targets, -1, dtype=np.int64)
-    sub = matrix[rows]
-    arg = np.argmin(sub, axis=0)
-    best = sub[arg, np.arange(n_targets)]
-    index = np.flatnonzero(rows)[arg]
-    index = np.where(np.isfinite(best), index, -1)
-    return best, index
-
-
 def _straight_min_m(sources_xy: np.ndarray, targets_xy: np.ndarray) -> np.ndarray:
     if len(sources_xy) == 0:
         return np.full(len(targets_xy), np.inf)
@@ -45,8 +34,42 @@ def service_modes(opts: ResolvedOptions) -> list[str]:
     return list(SERVICE_MODES) + ([opts.profile] if opts.profile not in SERVICE_MODES else [])
 
 
+class _LazyMatrices(Mapping[str, np.ndarray]):
+    """``mode → (medical facilities, cells)`` minutes, computed on first use only."""
+
+    def __init__(self, queries: TravelQueries) -> None:
+        self._queries = queries
+        self._done: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, mode: str) -> np.ndarray:
+        if mode not in self._queries.modes:
+            raise KeyError(mode)
+        if mode not in self._done:
+            q = self._queries
+            med_idx = q.facilities.medical_index
+            if len(med_idx):
+                matrix = q.travel.matrix(
+                    q.facilities.xy[med_idx], q.cells.query_xy, profile=mode, direction="to_sources"
+                )
+                self._done[mode] = q.cells.widen(np.asarray(matrix, dtype=np.float64), np.inf)
+            else:
+                self._done[mode] = np.full((0, q.cells.n), np.inf)
+        return self._done[mode]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._queries.modes)
+
+    def __len__(self) -> int:
+        return len(self._queries.modes)
+
+
 class TravelQueries:
     """Travel times and distances of one run, from cells to facilities.
+
+    Each scenario's facility set is one multi-source run per (profile, tier): the nearest
+    active facility of every cell, with each point set joined to the roads once per profile
+    (the engine remembers its joins). Full (facility × cell) matrices are computed only where
+    a measure needs every facility (accessibility), on first use.
 
     Parameters
     ----------
@@ -60,11 +83,10 @@ class TravelQueries:
     Attributes
     ----------
     modes
-        Modes with a medical-facility matrix.
+        Modes of the service circle.
     mode_matrix
-        ``mode_matrix[mode]``: minutes, shape (medical facilities, cells); ``inf`` = not reached.
-    ems_matrix
-        Ambulance drive minutes from each 120 site, shape (120 sites, cells).
+        ``mode_matrix[mode]``: minutes, shape (medical facilities, cells); ``inf`` = not reached;
+        computed when first read.
     """
 
     def __init__(
@@ -75,25 +97,32 @@ class TravelQueries:
         self.facilities = facilities
         self.opts = opts
         self.modes = service_modes(opts)
-        n = cells.n
-        xy_q = cells.query_xy
-        med_idx = facilities.medical_index
-        ems_idx = facilities.ems_index
-        self.mode_matrix: dict[str, np.ndarray] = {}
-        for mode in self.modes:
-            if len(med_idx):
-                matrix = travel.matrix(facilities.xy[med_idx], xy_q, profile=mode, direction="to_sources")
-                self.mode_matrix[mode] = cells.widen(np.asarray(matrix, dtype=np.float64), np.inf)
-            else:
-                self.mode_matrix[mode] = np.full((0, n), np.inf)
-        if len(ems_idx):
-            matrix = travel.matrix(
-                facilities.xy[ems_idx], xy_q, profile=opts.ems_profile, direction="from_sources"
-            )
-            self.ems_matrix = cells.widen(np.asarray(matrix, dtype=np.float64), np.inf)
-        else:
-            self.ems_matrix = np.full((0, n), np.inf)
+        self.mode_matrix: Mapping[str, np.ndarray] = _LazyMatrices(self)
         self._distance_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
+        self._nearest_cache: dict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _nearest(self, rows: np.ndarray, profile: str, direction: str) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes to (or from) the nearest of the facility *rows*, and its row (-1 = none)."""
+        key = (profile, direction, rows.tobytes())
+        hit = self._nearest_cache.get(key)
+        if hit is None:
+            n = self.cells.n
+            if len(rows) == 0:
+                hit = (np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
+            else:
+                res = self.travel.nearest(
+                    self.facilities.xy[rows],
+                    self.cells.query_xy,
+                    profile=profile,
+                    direction=direction,  # type: ignore[arg-type]
+                )
+                index = _take(rows, np.asarray(res.source_index, dtype=np.int64), -1)
+                hit = (
+                    self.cells.widen(np.asarray(res.minutes, dtype=np.float64), np.inf),
+                    self.cells.widen(np.asarray(index, dtype=np.int64), -1),
+                )
+            self._nearest_cache[key] = hit
+        return hit
 
     def with_cells(self, cells: CellTable) -> TravelQueries:
         """The same queries seen from *cells* (the same cells with other people in them)."""
@@ -134,14 +163,15 @@ class TravelQueries:
             if len(rows) == 0:
                 self._distance_cache[key] = (np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
             else:
-                d, src = self.travel.nearest_distance_m(
-                    fac.xy[rows], self.cells.query_xy, profile=profile, cutoff_m=cutoff_m
-                )
+                # asked without the radius (a target, not travel), which is applied here
+                d, src = self.travel.nearest_distance_m(fac.xy[rows], self.cells.query_xy, profile=profile)
                 self._distance_cache[key] = (
                     self.cells.widen(np.asarray(d, dtype=np.float64), np.inf),
                     self.cells.widen(np.asarray(src, dtype=np.int64), -1),
                 )
-        return self._distance_cache[key]
+        d, src = self._distance_cache[key]
+        within = d <= cutoff_m
+        return np.where(within, d, np.inf), np.where(within, src, -1)
 
     def nearest_medical(self, mode: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Minutes by *mode* to the nearest selected medical facility, and its facility row.
@@ -158,8 +188,7 @@ class TravelQueries:
         tuple of numpy.ndarray
             Per-cell minutes (``inf`` = not reached) and row in the facility table (-1 = none).
         """
-        best, index = _nearest_from_matrix(self.mode_matrix[mode], rows, self.cells.n)
-        return best, _take(self.facilities.medical_index, index, -1)
+        return self._nearest(self.facilities.medical_index[rows], mode, "to_sources")
 
     def nearest_ems(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ambulance drive minutes from the nearest selected 120 site, and its facility row.
@@ -174,8 +203,7 @@ class TravelQueries:
         tuple of numpy.ndarray
             Per-cell minutes (``inf`` = not reached) and row in the facility table (-1 = none).
         """
-        best, index = _nearest_from_matrix(self.ems_matrix, rows, self.cells.n)
-        return best, _take(self.facilities.ems_index, index, -1)
+        return self._nearest(self.facilities.ems_index[rows], self.opts.ems_profile, "from_sources")
 
     def straight_ems_m(self, active: np.ndarray) -> np.ndarray:
         """Straight-line metres from each cell to the nearest active 120 site."""
