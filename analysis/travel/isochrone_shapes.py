@@ -115,7 +115,7 @@ def reach_shape(
         parts.append(shapely.linestrings([[px, py], [px + frac * (jx - px), py + frac * (jy - py)]]))
     if road >= 0 and leg_s < band_s:
         rest = band_s - leg_s
-        line = pg.road_lines[road]
+        line = pg.topology.road_line(road)
         # travelling away from the source goes forward ahead of it; towards it, the reverse
         ahead_s, behind_s = (
             (pg.road_fwd_s[road], pg.road_back_s[road])

@@ -81,6 +81,7 @@ def load_network_travel(
                 target,
                 key=key,
                 arrays=model._arrays,
+                curved=model._curved,
                 profiles=profiles,
                 unusable=unusable,
                 crs=model.crs,

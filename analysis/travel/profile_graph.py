@@ -15,6 +15,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from scipy.spatial import cKDTree
 
 from analysis import network, settings
 from analysis.errors import NetworkError
+from analysis.travel.segment_index import SegmentIndex
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +53,9 @@ class Topology:
         Node indices at the start and end of each road's line.
     road_first
         Per road: the edge whose line (reversed unless it runs forward) is the road's line.
-    road_lines, road_tree
-        Each road's line, oriented start → end, and an STRtree over them.
+    road_coords, road_offsets
+        Each road's line, oriented start → end, as one (m, 2) coordinate array and the start
+        of each road in it.
     """
 
     edge_u: np.ndarray
@@ -66,8 +69,17 @@ class Topology:
     road_u: np.ndarray
     road_v: np.ndarray
     road_first: np.ndarray
-    road_lines: np.ndarray
-    road_tree: shapely.STRtree
+    road_coords: np.ndarray
+    road_offsets: np.ndarray
+
+    @cached_property
+    def segments(self) -> SegmentIndex:
+        """The roads' segments indexed for nearest-road queries (built on first use)."""
+        return SegmentIndex(self.road_coords, self.road_offsets)
+
+    def road_line(self, road: int) -> shapely.LineString:
+        """One road's line, oriented start → end."""
+        return shapely.LineString(self.road_coords[self.road_offsets[road] : self.road_offsets[road + 1]])
 
 
 @dataclass(frozen=True)
@@ -139,16 +151,6 @@ class ProfileGraph:
         """End node of each road."""
         return self.topology.road_v
 
-    @property
-    def road_lines(self) -> np.ndarray:
-        """Line of each road, start → end."""
-        return self.topology.road_lines
-
-    @property
-    def road_tree(self) -> shapely.STRtree:
-        """STRtree over the road lines."""
-        return self.topology.road_tree
-
 
 def csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
     """CSR matrix with the smallest weight of parallel edges (scipy would sum them).
@@ -214,7 +216,7 @@ def edge_lines(
 
 def road_structure(
     u: np.ndarray, v: np.ndarray, lines: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Group directed edges into roads: edges along the same line (either way) are one road.
 
     Parameters
@@ -227,7 +229,7 @@ def road_structure(
     Returns
     -------
     tuple of numpy.ndarray
-        ``(edge_road, edge_forward, road_u, road_v, road_first, road_lines)``.
+        ``(edge_road, edge_forward, road_u, road_v, road_first, road_coords, road_offsets)``.
     """
     wkb_f = shapely.to_wkb(lines)
     wkb_r = shapely.to_wkb(shapely.reverse(lines))
@@ -243,8 +245,8 @@ def road_structure(
 
 def road_ends(
     u: np.ndarray, v: np.ndarray, forward: np.ndarray, first: np.ndarray, lines: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Start and end node, first edge and oriented line of each road from its first edge.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end node, first edge and oriented coordinates of each road from its first edge.
 
     Parameters
     ----------
@@ -258,13 +260,19 @@ def road_ends(
     Returns
     -------
     tuple of numpy.ndarray
-        ``(road_u, road_v, road_first, road_lines)``.
+        ``(road_u, road_v, road_first, road_coords, road_offsets)``.
     """
     start = np.where(forward, u, v)[first]
     end = np.where(forward, v, u)[first]
-    fl = lines[first]
-    road_lines = np.asarray(np.where(forward[first], fl, shapely.reverse(fl)), dtype=object)
-    return start, end, first, road_lines
+    coords, which = shapely.get_coordinates(lines[first], return_index=True)
+    counts = np.bincount(which, minlength=len(first))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    # roads running against their first edge take its coordinates in reverse order
+    flip = ~forward[first]
+    pos = np.arange(len(coords))
+    lo, hi = offsets[which], offsets[which + 1] - 1
+    order = np.where(flip[which], lo + hi - pos, pos)
+    return start, end, first, coords[order], offsets
 
 
 def road_costs(topology: Topology, edge_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -417,7 +425,9 @@ def build_topology(
     """
     node_index = np.unique(np.concatenate([u, v]))
     lines = edge_lines(arrays, curved, u, v, geom_idx, reverse)
-    edge_road, edge_forward, road_u, road_v, road_first, road_lines = road_structure(u, v, lines)
+    edge_road, edge_forward, road_u, road_v, road_first, road_coords, road_offsets = road_structure(
+        u, v, lines
+    )
     return Topology(
         edge_u=u,
         edge_v=v,
@@ -430,8 +440,8 @@ def build_topology(
         road_u=road_u,
         road_v=road_v,
         road_first=road_first,
-        road_lines=road_lines,
-        road_tree=shapely.STRtree(road_lines),
+        road_coords=road_coords,
+        road_offsets=road_offsets,
     )
 
 

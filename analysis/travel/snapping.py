@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import shapely
 
 from analysis import settings
 from analysis.travel.profile_graph import ProfileGraph
@@ -126,15 +125,10 @@ def snap_to_roads(pg: ProfileGraph, xy: np.ndarray) -> Snapped:
     """
     if len(xy) == 0:
         return empty_snap()
-    pts = shapely.points(xy)
-    (_, road), dist = pg.road_tree.query_nearest(pts, return_distance=True, all_matches=False)
-    road = road.astype(np.int64)
-    lines = pg.road_lines[road]
-    frac = np.clip(shapely.line_locate_point(lines, pts, normalized=True), 0.0, 1.0)
-    point_xy = shapely.get_coordinates(shapely.line_interpolate_point(lines, frac, normalized=True))
+    feet = pg.topology.segments.nearest(xy)
+    road = feet.road
     nodes = np.column_stack([pg.road_u[road], pg.road_v[road]]).astype(np.int64)
-    dist = np.asarray(dist, dtype=np.float64)
-    return Snapped(nodes, dist, point_xy, frac, road, dist <= settings.MAX_SNAP_DISTANCE_M)
+    return Snapped(nodes, feet.dist_m, feet.xy, feet.frac, road, feet.dist_m <= settings.MAX_SNAP_DISTANCE_M)
 
 
 def snap_to_nodes(pg: ProfileGraph, xy: np.ndarray, node_xy: np.ndarray) -> Snapped:

@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 
 from analysis import settings
 from analysis.errors import NetworkError
-from analysis.travel.profile_graph import ProfileGraph, Topology, edge_lines, road_ends
+from analysis.travel.profile_graph import ProfileGraph, Topology
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,11 @@ _TOPOLOGY_ARRAYS = (
     "node_index",
     "edge_road",
     "edge_forward",
+    "road_u",
+    "road_v",
     "road_first",
+    "road_coords",
+    "road_offsets",
 )
 _WEIGHT_ARRAYS = ("edge_s", "road_fwd_s", "road_back_s", "road_fwd_m", "road_back_m")
 
@@ -127,6 +131,7 @@ def write_store(
     *,
     key: str,
     arrays: dict[str, Any],
+    curved: np.ndarray,
     profiles: dict[str, ProfileGraph],
     unusable: dict[str, str],
     crs: str,
@@ -142,6 +147,8 @@ def write_store(
         :func:`store_key` of the source and settings.
     arrays
         The engine's graph arrays (node ids, coordinates, edge geometry).
+    curved
+        Per graph edge: whether it has its own geometry.
     profiles
         Prepared profile graphs, by profile name.
     unusable
@@ -162,12 +169,15 @@ def write_store(
     if ids.dtype.kind not in "iu":
         ids = np.asarray([str(n) for n in node_ids], dtype=str)
     geoms = arrays["geometry"]
-    curved_idx = np.array([i for i, g in enumerate(geoms) if g is not None], dtype=np.int64)
+    curved_idx = np.flatnonzero(np.asarray(curved, dtype=bool)).astype(np.int64)
     coords, offsets = np.empty((0, 2)), np.zeros(1, dtype=np.int64)
     if len(curved_idx):
-        parts = [shapely.get_coordinates(geoms[i]) for i in curved_idx]
-        coords = np.concatenate(parts)
-        offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
+        coords, which = shapely.get_coordinates(
+            np.array([geoms[i] for i in curved_idx], dtype=object), return_index=True
+        )
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(which, minlength=len(curved_idx)))]).astype(
+            np.int64
+        )
     out: dict[str, np.ndarray] = {
         "meta": np.array(
             json.dumps(
@@ -258,6 +268,33 @@ def read_store(path: Path | str, *, key: str) -> dict[str, Any] | None:
     return result
 
 
+class LazyGeometry:
+    """Edge geometries (LineString or None) rebuilt from flat coordinates on first use."""
+
+    def __init__(self, n_edges: int, index: np.ndarray, coords: np.ndarray, offsets: np.ndarray) -> None:
+        self._n = n_edges
+        self._index, self._coords, self._offsets = index, coords, offsets
+        self._built: np.ndarray | None = None
+
+    def _all(self) -> np.ndarray:
+        if self._built is None:
+            built = np.full(self._n, None, dtype=object)
+            if len(self._index):
+                which = np.repeat(np.arange(len(self._index)), np.diff(self._offsets))
+                built[self._index] = shapely.linestrings(self._coords, indices=which)
+            self._built = built
+        return self._built
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._all()[i]
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __iter__(self) -> Any:
+        return iter(self._all())
+
+
 def _assemble(data: dict[str, np.ndarray], meta: dict[str, Any]) -> dict[str, Any]:
     x, y = data["x"].astype(np.float64), data["y"].astype(np.float64)
     n = len(x)
@@ -266,14 +303,10 @@ def _assemble(data: dict[str, np.ndarray], meta: dict[str, Any]) -> dict[str, An
         msg = "node arrays of different lengths"
         raise ValueError(msg)
     n_edges = int(meta["n_edges"])
-    geometry = np.full(n_edges, None, dtype=object)
     curved_idx = data["curved_index"]
-    if len(curved_idx):
-        offsets = data["curved_offsets"]
-        counts = np.diff(offsets)
-        which = np.repeat(np.arange(len(curved_idx)), counts)
-        geometry[curved_idx] = shapely.linestrings(data["curved_coords"], indices=which)
-    curved = np.array([g is not None for g in geometry], dtype=bool)
+    curved = np.zeros(n_edges, dtype=bool)
+    curved[curved_idx] = True
+    geometry = LazyGeometry(n_edges, curved_idx, data["curved_coords"], data["curved_offsets"])
     arrays: dict[str, Any] = {"node_ids": node_ids, "x": x, "y": y, "geometry": geometry}
     topologies: dict[int, Topology] = {}
     profiles: dict[str, ProfileGraph] = {}
@@ -281,30 +314,16 @@ def _assemble(data: dict[str, np.ndarray], meta: dict[str, Any]) -> dict[str, An
         t = int(data[f"{name}_topology"])
         if t not in topologies:
             f = {field: data[f"topology{t}_{field}"] for field in _TOPOLOGY_ARRAYS}
-            for field in ("edge_u", "edge_v", "node_index"):
+            for field in ("edge_u", "edge_v", "node_index", "road_u", "road_v"):
                 if len(f[field]) and (f[field].min() < 0 or f[field].max() >= n):
                     msg = f"{field} points outside the nodes"
                     raise ValueError(msg)
-            lines = edge_lines(arrays, curved, f["edge_u"], f["edge_v"], f["edge_geom"], f["edge_reversed"])
-            road_u, road_v, road_first, road_lines = road_ends(
-                f["edge_u"], f["edge_v"], f["edge_forward"], f["road_first"], lines
-            )
+            offsets = f["road_offsets"]
+            if len(offsets) != len(f["road_u"]) + 1 or offsets[-1] != len(f["road_coords"]):
+                msg = "road coordinates do not match the roads"
+                raise ValueError(msg)
             node_index = f["node_index"]
-            topologies[t] = Topology(
-                edge_u=f["edge_u"],
-                edge_v=f["edge_v"],
-                edge_geom=f["edge_geom"],
-                edge_reversed=f["edge_reversed"],
-                node_index=node_index,
-                node_tree=cKDTree(np.column_stack([x[node_index], y[node_index]])),
-                edge_road=f["edge_road"],
-                edge_forward=f["edge_forward"],
-                road_u=road_u,
-                road_v=road_v,
-                road_first=road_first,
-                road_lines=road_lines,
-                road_tree=shapely.STRtree(road_lines),
-            )
+            topologies[t] = Topology(node_tree=cKDTree(np.column_stack([x[node_index], y[node_index]])), **f)
         forward = _csr(data, f"{name}_forward", n)
         profiles[name] = ProfileGraph(
             topology=topologies[t],
