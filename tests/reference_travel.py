@@ -87,21 +87,19 @@ def _cumulative(line: Coords) -> list[float]:
     return acc
 
 
-def _project(line: Coords, px: float, py: float) -> tuple[float, float, float, float]:
-    """(distance, fraction of length along the line, foot x, foot y) of the nearest point of *line*."""
+def _project(line: Coords, px: float, py: float) -> list[tuple[float, float, float, float]]:
+    """(distance, fraction along the line, foot x, foot y) on each segment of *line*, nearest first."""
     acc = _cumulative(line)
     total = acc[-1]
-    best = (math.inf, 0.0, line[0][0], line[0][1])
+    out = []
     for i, ((x0, y0), (x1, y1)) in enumerate(itertools.pairwise(line)):
         dx, dy = x1 - x0, y1 - y0
         seg2 = dx * dx + dy * dy
         s = 0.0 if seg2 == 0 else min(1.0, max(0.0, ((px - x0) * dx + (py - y0) * dy) / seg2))
         fx, fy = x0 + s * dx, y0 + s * dy
-        d = math.hypot(px - fx, py - fy)
-        if d < best[0]:
-            along = acc[i] + s * math.sqrt(seg2)
-            best = (d, along / total if total > 0 else 0.0, fx, fy)
-    return best
+        along = acc[i] + s * math.sqrt(seg2)
+        out.append((math.hypot(px - fx, py - fy), along / total if total > 0 else 0.0, fx, fy))
+    return sorted(out)
 
 
 def _at_end(frac: float) -> bool:
@@ -137,16 +135,21 @@ class Reference:
         """Per point: (distance, road, fraction, foot, gap to the next nearest road with another foot)."""
         out = []
         for px, py in points:
-            found = sorted((_project(road, float(px), float(py)), road) for road in self.roads)
+            # every segment's foot, of every road: the nearest is the join
+            found = sorted(
+                (foot, road) for road in self.roads for foot in _project(road, float(px), float(py))
+            )
             (d, frac, fx, fy), road = found[0]
             gap = math.inf
             at_node = _at_end(frac)
-            for (d2, f2, gx, gy), _ in found[1:]:
-                # another road joined at the same node is the same join; anywhere else it is a tie
-                same_node = at_node and _at_end(f2) and math.hypot(gx - fx, gy - fy) <= 1e-9
-                if not same_node:
-                    gap = d2 - d
-                    break
+            for (d2, f2, gx, gy), road2 in found[1:]:
+                same_place = math.hypot(gx - fx, gy - fy) <= 1e-9
+                # the same foot on this road (a vertex), or another road's end at the same node,
+                # is the same join; any other foot as near is a tie (so is a line over itself)
+                if same_place and ((road2 == road and abs(f2 - frac) <= 1e-12) or (at_node and _at_end(f2))):
+                    continue
+                gap = d2 - d
+                break
             out.append((d, road, frac, (fx, fy), gap))
         return out
 

@@ -35,10 +35,14 @@ def service_modes(opts: ResolvedOptions) -> list[str]:
 
 
 class _LazyMatrices(Mapping[str, np.ndarray]):
-    """``mode → (medical facilities, cells)`` minutes, computed on first use only."""
+    """``mode → (medical facilities, cells)`` minutes, computed on first use only.
 
-    def __init__(self, queries: TravelQueries) -> None:
+    Searches stop at *cutoff_minutes* (``inf`` beyond it), or run to the end when it is ``None``.
+    """
+
+    def __init__(self, queries: TravelQueries, cutoff_minutes: float | None = None) -> None:
         self._queries = queries
+        self._cutoff = cutoff_minutes
         self._done: dict[str, np.ndarray] = {}
 
     def __getitem__(self, mode: str) -> np.ndarray:
@@ -49,7 +53,11 @@ class _LazyMatrices(Mapping[str, np.ndarray]):
             med_idx = q.facilities.medical_index
             if len(med_idx):
                 matrix = q.travel.matrix(
-                    q.facilities.xy[med_idx], q.cells.query_xy, profile=mode, direction="to_sources"
+                    q.facilities.xy[med_idx],
+                    q.cells.query_xy,
+                    profile=mode,
+                    direction="to_sources",
+                    cutoff_minutes=self._cutoff,
                 )
                 self._done[mode] = q.cells.widen(np.asarray(matrix, dtype=np.float64), np.inf)
             else:
@@ -98,8 +106,28 @@ class TravelQueries:
         self.opts = opts
         self.modes = service_modes(opts)
         self.mode_matrix: Mapping[str, np.ndarray] = _LazyMatrices(self)
+        self._within: dict[float, _LazyMatrices] = {}
         self._distance_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._nearest_cache: dict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = {}
+
+    def matrix_within(self, mode: str, cutoff_minutes: float) -> np.ndarray:
+        """(medical facilities, cells) minutes by *mode*, ``inf`` beyond *cutoff_minutes*.
+
+        Parameters
+        ----------
+        mode
+            One of :attr:`modes`.
+        cutoff_minutes
+            Searches stop here: a measure that gives no weight beyond it needs no more.
+
+        Returns
+        -------
+        numpy.ndarray
+            Minutes; ``inf`` = not reached within the cutoff.
+        """
+        if cutoff_minutes not in self._within:
+            self._within[cutoff_minutes] = _LazyMatrices(self, cutoff_minutes)
+        return self._within[cutoff_minutes][mode]
 
     def _nearest(self, rows: np.ndarray, profile: str, direction: str) -> tuple[np.ndarray, np.ndarray]:
         """Minutes to (or from) the nearest of the facility *rows*, and its row (-1 = none)."""

@@ -72,6 +72,10 @@ class SegmentIndex:
         road_start = cum[np.minimum(first_seg, len(cum) - 1)] if len(cum) else np.zeros(n_roads)
         self.along = cum - road_start[self.seg_road]
         self.road_len = np.bincount(self.seg_road, weights=self.seg_len, minlength=n_roads)
+        # a foot at the end of a road's last segment is its end node exactly, not 1 - 1e-16 along
+        self.last_seg = np.zeros(len(self.seg_len), dtype=bool)
+        if len(self.seg_len):
+            self.last_seg[np.flatnonzero(np.diff(np.append(self.seg_road, -1)) != 0)] = True
         n_samp = np.maximum(1, np.ceil(self.seg_len / SAMPLE_SPACING_M)).astype(np.int64)
         sample_seg = np.repeat(np.arange(len(self.seg_len)), n_samp)
         k = np.arange(len(sample_seg)) - np.repeat(np.cumsum(n_samp) - n_samp, n_samp)
@@ -129,10 +133,16 @@ class SegmentIndex:
             certified = best_dist[todo] <= dk[:, -1] - self.half_spacing
             todo = todo[~certified]
             k = min(k * 4, self.n_samples)
+        # a foot at an inner vertex is the start of the next segment, so that every point there
+        # gets one and the same position along the road
+        at_vertex = (best_t >= 1.0) & ~self.last_seg[best_seg]
+        best_seg[at_vertex] += 1
+        best_t[at_vertex] = 0.0
         road = self.seg_road[best_seg]
         along = self.along[best_seg] + best_t * self.seg_len[best_seg]
         total = self.road_len[road]
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = np.where(total > 0, np.clip(along / total, 0.0, 1.0), 0.0)
+        frac[(best_t >= 1.0) & self.last_seg[best_seg]] = 1.0
         foot = self.a[best_seg] + best_t[:, None] * (self.b[best_seg] - self.a[best_seg])
         return Feet(road=road.astype(np.int64), dist_m=best_dist, frac=frac, xy=foot)
