@@ -108,3 +108,15 @@ def test_any_capacity_column_a_folder_supplies() -> None:
     assert doctors["unit"] == "doctors per 1,000 people"
     # a column nobody fills is not reported
     assert "nurses" not in run.document["accessibility"]
+
+
+def test_known_capacity_without_a_location_is_named() -> None:
+    from tests.test_coverage import base_facilities
+
+    rows = base_facilities()
+    rows[4]["beds"] = 40  # "lost": a community centre with no location
+    beds = run_coverage(make_inputs(rows), LineTravel()).document["accessibility"]["beds"]
+    assert beds["capacity_unplaced"] == [{"id": "lost", "beds": 40.0}]
+    assert beds["facilities_unknown"] == 1  # only the township centre's beds are unknown now
+    assert beds["lower_bound"] is True
+    assert "40 beds at 1 facilities without a travel time (lost" in beds["note"]

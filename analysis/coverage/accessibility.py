@@ -98,6 +98,7 @@ def e2sfca_result(
     bands: Sequence[tuple[float, float]] | None = None,
     profile: str | None = None,
     per_people: int | None = None,
+    unplaced: Sequence[tuple[str, float]] = (),
 ) -> tuple[dict[str, Any], np.ndarray]:
     """E2SFCA accessibility of one capacity column, county-wide, per town and its inequality.
 
@@ -117,6 +118,9 @@ def e2sfca_result(
         Facilities counted in the run whose capacity is unknown (left out: lower bound).
     facilities_counted
         Facilities whose capacity is known.
+    unplaced
+        ``(id, capacity)`` of counted facilities with a known capacity but no travel time (no
+        location, or off the roads): left out of the scores, and said so.
     bands, profile, per_people
         Settings shown with the result (``settings.E2SFCA_BANDS``, ``E2SFCA_PROFILE``,
         ``ACCESSIBILITY_PER_PEOPLE``).
@@ -147,7 +151,7 @@ def e2sfca_result(
             }
         )
     town_values = np.array([r["value"] if r["value"] is not None else np.nan for r in rows])
-    lower_bound = supply_unknown > 0
+    lower_bound = supply_unknown > 0 or len(unplaced) > 0
     note = (
         f"{capacity} reachable per {per:,} people by {profile or settings.E2SFCA_PROFILE} "
         f"(E2SFCA, bands {', '.join(f'≤{b[0]:g} min ×{b[1]:g}' for b in chosen_bands)}): county "
@@ -158,6 +162,11 @@ def e2sfca_result(
         note += (
             f" {capacity.capitalize()} unknown at {supply_unknown} facilities: they add nothing here, "
             "so every score is a lower bound."
+        )
+    if unplaced:
+        note += (
+            f" {sum(c for _, c in unplaced):,.0f} {capacity} at {len(unplaced)} facilities without a travel "
+            f"time ({', '.join(i for i, _ in unplaced)}: no location or off the roads) are left out."
         )
     if reached < supply_total:
         note += f" {supply_total - reached:,.0f} {capacity} lie beyond every populated cell's catchment."
@@ -171,6 +180,7 @@ def e2sfca_result(
         "lower_bound": lower_bound,
         "facilities_counted": facilities_counted,
         "facilities_unknown": supply_unknown,
+        "capacity_unplaced": [{"id": i, capacity: c} for i, c in unplaced],
         "capacity_counted": supply_total,
         "capacity_reached": reached,
         "towns": rows,

@@ -122,6 +122,8 @@ def accessibility(
         supply = supply_all[med_idx]
         rows = active_med & np.isfinite(supply)
         unknown = int(pd.to_numeric(counted_all[column], errors="coerce").isna().sum())
+        # counted facilities with a known capacity but no travel time (not placed, or off the roads)
+        unplaced = travel.active & np.isin(fac.kind, MEDICAL_KINDS) & ~fac.medical & np.isfinite(supply_all)
         sub = matrix[rows] if matrix is not None else np.full((0, queries.cells.n), np.inf)
         block, score = e2sfca_result(
             sub,
@@ -132,6 +134,9 @@ def accessibility(
             supply_unknown=unknown,
             facilities_counted=int(rows.sum()),
             profile=profile,
+            unplaced=[
+                (str(i), float(v)) for i, v in zip(fac.ids[unplaced], supply_all[unplaced], strict=True)
+            ],
         )
         blocks[column] = block
         scores[column] = score
