@@ -126,22 +126,18 @@ def load_facts(path: str | Path) -> dict[str, dict[str, Any]]:
     DataError
         Missing file, invalid JSON, or a document that does not fit the schema.
     """
+    from analysis.datasets.encoding import read_text
+    from analysis.datasets.geojson import parse_json
+
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+    if not file.exists():
         msg = f"facts file {file} does not exist; write {{}} into it if the county has no reported figures."
-        raise DataError(msg) from None
+        raise DataError(msg)
+    text = read_text(file, what="facts").text
     if not text.strip():
         msg = f"{file} is empty; write {{}} for no facts, or a list of facts."
         raise DataError(msg)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = (
-            f"{file} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); fix the syntax."
-        )
-        raise DataError(msg) from None
+    doc = parse_json(text, name=str(file))
     return validate_facts(doc, name=file.name)
 
 

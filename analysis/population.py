@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 import shapely
 import shapely.geometry
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from analysis import settings
@@ -325,12 +324,12 @@ def from_census_table(
         The file is empty, a column is missing, a code repeats, or a population is not a
         non-negative number (the message names the row).
     """
+    from analysis.datasets.tables import read_table
+
     path = Path(csv_path)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        msg = f"{path} is empty; write a header 'town_code,population' and one row per town."
-        raise DataError(msg) from None
+    table = read_table(
+        path, what="census table", example_header="town_code,population", require_rows=False
+    ).frame
     missing = [c for c in ("town_code", "population") if c not in table.columns]
     if missing:
         msg = f"{path} has no column(s) {', '.join(missing)}; the census table needs 'town_code,population'."
@@ -521,50 +520,61 @@ def load_population(path: str | Path | None = None) -> PopulationSurface:
         from analysis.datasets import get_path
 
         path = get_path("population")
+    from analysis.datasets.geojson import (
+        check_geojson_crs,
+        feature_list,
+        feature_properties,
+        parse_geometry,
+        read_json,
+    )
+    from analysis.datasets.values import as_code, as_int_id
+
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not file.exists():
         msg = (
             f"Population file {file} does not exist; build it with `healthcircle init {file.parent} "
             "--census TOWNS.csv` (or --raster FILE.tif, or --population-total N --from-buildings)."
         )
-        raise DataError(msg) from None
-    if not text.strip():
-        msg = f"{file} is empty; it should be a GeoJSON FeatureCollection of grid cells."
         raise DataError(msg)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = f"{file} is not valid JSON ({exc.msg} at line {exc.lineno}); fix the file or rebuild it."
-        raise DataError(msg) from None
-    from analysis.datasets import check_geojson_crs
-
+    doc = read_json(file, "population")
     check_geojson_crs(doc, file)
-    features = doc.get("features") if isinstance(doc, dict) else None
-    if not features:
-        msg = f"{file} has no features; it should hold one Polygon feature per grid cell."
-        raise DataError(msg)
+    features = feature_list(doc, name=str(file), what="population cells")
     geoms = []
     rows: list[dict[str, Any]] = []
+    seen: dict[int, int] = {}
     for i, feature in enumerate(features, start=1):
-        props = dict(feature.get("properties") or {})
         where = f"{file.name} feature {i}"
+        props = feature_properties(feature, where=where)
         geometry = feature.get("geometry")
-        if geometry is None or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            kind = None if geometry is None else geometry.get("type")
-            msg = f"{where}: geometry is {kind}; a population cell must be a Polygon."
+        if geometry is None:
+            msg = f"{where}: geometry is None; a population cell must be a Polygon."
             raise DataError(msg)
+        geom = parse_geometry(
+            geometry, where=where, allowed=("Polygon", "MultiPolygon"), what="population cell"
+        )
         number = _cell_number(props.get("population"), where, "population")
         if number < 0:
             msg = f"{where}: population is {number:g}; populations cannot be negative."
             raise DataError(msg)
         props["population"] = number
-        props.setdefault("cell_id", i - 1)
-        props.setdefault("town_code", None)
+        try:
+            cell_id = as_int_id(props.get("cell_id", i - 1))
+        except ValueError as exc:
+            msg = f"{where}: cell_id {str(props.get('cell_id'))[:40]!r} {exc}; number the cells 0, 1, 2, ..."
+            raise DataError(msg) from None
+        if cell_id in seen:
+            msg = f"{where}: cell_id {cell_id} is also used by feature {seen[cell_id]}; ids must be unique."
+            raise DataError(msg)
+        seen[cell_id] = i
+        props["cell_id"] = cell_id
+        try:
+            props["town_code"] = as_code(props.get("town_code"))
+        except ValueError as exc:
+            msg = f"{where}: town_code {str(props.get('town_code'))[:40]!r} {exc}; write the code or null."
+            raise DataError(msg) from None
         props.setdefault("method", "unknown")
         rows.append(props)
-        geoms.append(shape(geometry))
+        geoms.append(geom)
     cells = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=settings.GEOGRAPHIC_CRS)
     cells["population"] = cells["population"].astype(np.float64)
     cells["cell_id"] = cells["cell_id"].astype(np.int64)
