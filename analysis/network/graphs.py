@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -56,12 +57,38 @@ def load_graphml(path: Path | str) -> nx.MultiDiGraph:
                 G = ox.load_graphml(plain)
         else:
             G = ox.load_graphml(path)
-    except (OSError, ValueError, KeyError, nx.NetworkXError) as exc:
-        msg = f"Could not read road graph {path}: {exc}. Is it a GraphML file saved by osmnx?"
-        raise DataError(msg) from exc
+    except (OSError, EOFError, SyntaxError, ValueError, KeyError, TypeError, nx.NetworkXError) as exc:
+        # SyntaxError covers xml.etree's ParseError (not XML at all)
+        reason = str(exc).strip()[:160] or type(exc).__name__
+        msg = f"Could not read road graph {path}: {reason}. Is it a GraphML file saved by osmnx?"
+        raise DataError(msg) from None
     check_node_coordinates(G, where=str(path))
+    _check_road_graph(G, path)
     logger.info("Loaded graph with %d nodes and %d edges from %s", len(G), G.number_of_edges(), path)
     return G
+
+
+def _check_road_graph(G: nx.MultiDiGraph, path: Path) -> None:
+    """Refuse a parsed GraphML that is not a road graph (no readable CRS, edges without a length)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as PyprojCRSError
+
+    hint = "rebuild it with `healthcircle network fetch` or osmnx `save_graphml`"
+    crs = G.graph.get("crs")
+    try:
+        if crs is None:
+            raise TypeError(crs)
+        CRS.from_user_input(crs)
+    except (PyprojCRSError, TypeError):
+        shown = str(crs)[:40]
+        msg = f"Road graph {path} declares no readable CRS (graph attribute 'crs' is {shown!r}); {hint}."
+        raise DataError(msg) from None
+    for u, v, data in G.edges(data=True):
+        length = data.get("length")
+        if not isinstance(length, float) or not math.isfinite(length) or length < 0:
+            edge = f"{str(u)[:20]}→{str(v)[:20]}"
+            msg = f"Road graph {path}: edge {edge} has no valid 'length' in metres; {hint}."
+            raise DataError(msg)
 
 
 def save_graphml(G: nx.MultiDiGraph, path: Path | str) -> Path:

@@ -90,30 +90,59 @@ def load_candidates(path: str | Path) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     from analysis.datasets import LONLAT_COLUMNS
+    from analysis.datasets.geojson import (
+        check_geojson_crs,
+        feature_list,
+        feature_properties,
+        parse_geometry,
+        read_json,
+    )
+    from analysis.datasets.tables import read_table
 
     file = Path(path)
     if not file.exists():
         msg = f"candidate file {file} does not exist; check the path"
         raise DataError(msg)
-    if file.suffix.lower() == ".csv":
-        table = pd.read_csv(file)
-        cols = {c.lower(): c for c in table.columns}
-        pair = next(((cols[a], cols[b]) for a, b in LONLAT_COLUMNS if a in cols and b in cols), None)
+    suffix = file.suffix.lower()
+    if suffix == ".csv":
+        table = read_table(file, what="candidate sites", example_header="lon,lat").frame
+        cols = set(table.columns)
+        pair = next(((a, b) for a, b in LONLAT_COLUMNS if a in cols and b in cols), None)
         if pair is None:
-            msg = f"{file.name}: no lon/lat columns; name them 'lon' and 'lat' (WGS-84 degrees)"
+            msg = f"{file.name}: no lon/lat columns; name them 'lon' and 'lat' (or 经度/纬度, WGS-84 degrees)"
             raise DataError(msg)
-        lon = pd.to_numeric(table[pair[0]], errors="coerce")
-        lat = pd.to_numeric(table[pair[1]], errors="coerce")
-        bad = np.flatnonzero((lon.isna() | lat.isna()).to_numpy())
+        lon = pd.to_numeric(table[pair[0]].str.strip(), errors="coerce")
+        lat = pd.to_numeric(table[pair[1]].str.strip(), errors="coerce")
+        finite = np.isfinite(lon.to_numpy(dtype=float)) & np.isfinite(lat.to_numpy(dtype=float))
+        bad = np.flatnonzero(~finite)
         if bad.size:
-            msg = f"{file.name}: row {int(bad[0]) + 2} has no numeric lon/lat; fix or remove it"
+            row = int(bad[0]) + 1
+            msg = f"{file.name}: row {row} (line {row + 1}) has no numeric lon/lat; fix or remove it"
             raise DataError(msg)
+        table[pair[0]], table[pair[1]] = lon, lat
         return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs=settings.GEOGRAPHIC_CRS)
+    if suffix in (".geojson", ".json"):
+        doc = read_json(file, "candidate sites")
+        check_geojson_crs(doc, file)
+        rows: list[dict[str, Any]] = []
+        points = []
+        for i, feature in enumerate(feature_list(doc, name=file.name, what="candidate sites"), start=1):
+            where = f"{file.name} feature {i}"
+            rows.append(feature_properties(feature, where=where))
+            geometry = feature.get("geometry")
+            if geometry is None:
+                msg = f"{where} has no geometry; every candidate must be a Point (lon, lat)"
+                raise DataError(msg)
+            points.append(parse_geometry(geometry, where=where, allowed=("Point",), what="candidate site"))
+        return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=points, crs=settings.GEOGRAPHIC_CRS)
     try:
         gdf = gpd.read_file(file)
-    except (OSError, ValueError) as exc:
-        msg = f"cannot read candidate file {file.name}: {exc}; use GeoJSON, GeoPackage or CSV with lon/lat"
-        raise DataError(msg) from exc
+    except Exception as exc:  # GDAL raises many exception types for a broken file
+        msg = (
+            f"cannot read candidate file {file.name}: {str(exc)[:120]}; "
+            "use GeoJSON, GeoPackage or CSV with lon/lat"
+        )
+        raise DataError(msg) from None
     if gdf.crs is None:
         gdf = gdf.set_crs(settings.GEOGRAPHIC_CRS)
     return gdf.to_crs(settings.GEOGRAPHIC_CRS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +9,8 @@ from typing import Annotated
 import typer
 
 from analysis.county import County, folder_path
-from analysis.datasets import ValidationReport, load_boundary, validate_facilities
+from analysis.datasets import ValidationReport, load_boundary, read_text, validate_facilities
+from analysis.datasets.geojson import parse_json
 from analysis.errors import DataError, ParameterError
 from analysis.population import load_population
 from app.cli.common import DataDirOption, county_line, load_folder
@@ -31,8 +31,8 @@ def _looks_like_population(path: Path) -> bool:
     if path.suffix.lower() not in (".geojson", ".json"):
         return False
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        doc = parse_json(read_text(path, what="data").text, name=str(path))
+    except DataError:
         return False
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list) or not features or not isinstance(features[0], dict):
@@ -45,6 +45,10 @@ def _print_summary(report: ValidationReport) -> None:
     assert report.facilities is not None
     gdf = report.facilities
     typer.echo(f"{report.path}: {len(gdf)} facilities 设施, no problems found")
+    if report.encoding is not None:
+        typer.echo(f"read as 编码 encoding: {report.encoding}")
+    for note in report.notes:
+        typer.echo(f"注意 Note: {note}")
     typer.echo("by kind 类型:")
     for kind, n in report.counts_by("kind").items():
         typer.echo(f"  {kind:<18} {n:>5}")

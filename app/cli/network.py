@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,6 +25,7 @@ from app.cli.common import (
 
 if TYPE_CHECKING:
     from analysis.county import County
+from app.schemas import MAX_BANDS, MAX_ISOCHRONE_MINUTES
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +34,16 @@ def _parse_minutes(text: str) -> list[float]:
     try:
         values = sorted({float(part) for part in text.split(",") if part.strip()})
     except ValueError:
-        fail(f"--minutes must be numbers separated by commas (e.g. 5,10,15), got {text!r}.", 2)
-    if not values or values[0] <= 0:
-        fail(f"--minutes must be positive numbers (e.g. 5,10,15), got {text!r}.", 2)
+        fail(f"--minutes must be numbers separated by commas (e.g. 5,10,15), got {text[:40]!r}.", 2)
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    if not values or not all(math.isfinite(v) for v in values) or values[0] <= 0:
+        fail(f"--minutes must be positive numbers (e.g. 5,10,15), got {shown!r}.", 2)
+    if values[-1] > MAX_ISOCHRONE_MINUTES or len(values) > MAX_BANDS:
+        fail(
+            f"--minutes allows at most {MAX_BANDS} bands, each up to {MAX_ISOCHRONE_MINUTES:g} minutes "
+            f"(as the web service), got {shown!r}.",
+            2,
+        )
     return values
 
 
