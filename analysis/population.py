@@ -560,7 +560,8 @@ def load_population(path: str | Path | None = None) -> PopulationSurface:
         try:
             cell_id = as_int_id(props.get("cell_id", i - 1))
         except ValueError as exc:
-            msg = f"{where}: cell_id {str(props.get('cell_id'))[:40]!r} {exc}; number the cells 0, 1, 2, ..."
+            shown = "null" if props.get("cell_id") is None else repr(str(props.get("cell_id"))[:40])
+            msg = f"{where}: cell_id {shown} {exc}; number the cells 0, 1, 2, ..."
             raise DataError(msg) from None
         if cell_id in seen:
             msg = f"{where}: cell_id {cell_id} is also used by feature {seen[cell_id]}; ids must be unique."

@@ -38,7 +38,7 @@ from analysis.datasets.geojson import check_geojson_crs, read_json
 from analysis.datasets.headers import HEADER_ALIASES, KIND_ALIASES, STATUS_ALIASES, canonical_header
 from analysis.datasets.layers import load_boundary, load_facts, load_towns
 from analysis.datasets.tables import Table, read_table
-from analysis.errors import CRSError, ParameterError
+from analysis.errors import CRSError, DataError, ParameterError
 from analysis.population import PopulationSurface, load_population
 
 #: Folder of the embedded default dataset (Jinjiang 晋江市).
@@ -168,6 +168,10 @@ def load_inputs(data_dir: Path | None = None) -> Inputs:
         A file is missing or malformed.
     """
     folder = Path(data_dir) if data_dir is not None else DATA_DIR
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        msg = f"data folder {folder} {what}; give a folder laid out like data/ (facilities.geojson, ...)."
+        raise DataError(msg)
     boundary = load_boundary(folder / DATASETS["boundary"])
     return Inputs(
         facilities=load_facilities(folder / DATASETS["facilities"], boundary=boundary),

@@ -217,6 +217,16 @@ def parse_geometry(
             "as GeoJSON requires; fix the geometry."
         )
         raise DataError(msg)
+    polygons = [coords] if gtype == "Polygon" else coords if gtype == "MultiPolygon" else []
+    for p, polygon in enumerate(polygons, start=1):
+        for r, ring in enumerate(polygon, start=1):
+            if len(ring) < 4:
+                part = f"polygon {p} ring {r}" if gtype == "MultiPolygon" else f"ring {r}"
+                msg = (
+                    f"{where}: {part} has {len(ring)} position(s); a polygon ring needs at least 4, "
+                    "the first repeated as the last. Fix or remove it."
+                )
+                raise DataError(msg)
     try:
         geom = shape(geometry)
     except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:

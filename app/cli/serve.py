@@ -22,18 +22,33 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """Serve maps and the coverage API of a county folder (default: the embedded Jinjiang 晋江市)."""
         import uvicorn
+        from pydantic import ValidationError
 
+        from analysis.errors import HealthcircleError
+        from app.cli.common import fail
         from app.config import get_settings
+        from app.main import build_state, create_app
 
         if data_dir is not None:
             # the app reads its settings from the environment: hand the folder on the same way
             os.environ[DATA_DIR_ENV] = str(data_folder(data_dir).resolve())
             get_settings.cache_clear()
 
-        settings = get_settings()
+        try:
+            settings = get_settings()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = "HEALTHCIRCLE_" + "_".join(str(p) for p in first["loc"]).upper()
+            fail(f"{name}: {first['msg']}; fix or unset the environment variable.", 2)
+        # Load the data before listening: a bad data folder or road graph is one line, not a traceback.
+        try:
+            state = build_state(settings)
+        except (HealthcircleError, OSError) as exc:
+            fail(f"cannot start: {exc}", 2)
+        app = create_app(settings)
+        app.state.healthcircle = state
         uvicorn.run(
-            "app.main:create_app",
-            factory=True,
+            app,
             host=host if host is not None else settings.host,
             port=port if port is not None else settings.port,
         )
