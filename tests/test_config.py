@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
@@ -74,6 +75,23 @@ def test_lru_cache_evicts_least_recently_used() -> None:
     assert len(cache) == 2
 
 
+def test_serve_start_up_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from app.cli import cli
+
+    bad = tmp_path / "drive.graphml"
+    bad.write_text("garbage<<<")
+    monkeypatch.setenv("HEALTHCIRCLE_NETWORK_FILE", str(bad))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    assert len(result.output.strip().splitlines()) == 1
+    assert "drive.graphml" in result.output
+
+
 def test_serve_uses_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 
@@ -87,7 +105,9 @@ def test_serve_uses_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         result = CliRunner().invoke(cli, ["serve"])
         assert result.exit_code == 0, result.output
-        assert seen == {"target": "app.main:create_app", "factory": True, "host": "0.0.0.0", "port": 8765}
+        # The app is built (and its data loaded) before listening, so start-up errors are one line.
+        assert isinstance(seen.pop("target"), FastAPI)
+        assert seen == {"host": "0.0.0.0", "port": 8765}
         result = CliRunner().invoke(cli, ["serve", "--host", "127.0.0.1", "--port", "8001"])
         assert result.exit_code == 0, result.output
         assert (seen["host"], seen["port"]) == ("127.0.0.1", 8001)

@@ -217,7 +217,11 @@ def parse_geometry(
             "as GeoJSON requires; fix the geometry."
         )
         raise DataError(msg)
-    polygons = [coords] if gtype == "Polygon" else coords if gtype == "MultiPolygon" else []
+    polygons: list[Any] = []
+    if gtype == "Polygon":
+        polygons = [coords]
+    elif gtype == "MultiPolygon" and isinstance(coords, list):
+        polygons = coords
     for p, polygon in enumerate(polygons, start=1):
         for r, ring in enumerate(polygon, start=1):
             if len(ring) < 4:
