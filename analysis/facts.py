@@ -8,6 +8,7 @@ The facts the coverage report reads are listed in :data:`KNOWN_FACTS`.
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -91,6 +92,12 @@ def validate_facts(doc: Any, *, name: str = "facts.json") -> dict[str, dict[str,
             'Write a list of {"id": ..., "value": ..., "source": ...} objects, or {} for none.'
         )
         raise DataError(msg)
+    entries = doc if isinstance(doc, list) else list(doc.values())
+    for i, entry in enumerate(entries, start=1):
+        value = entry.get("value")
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = f"{name} entry {i} ({entry.get('id')}): value is not a finite number; write the figure."
+            raise DataError(msg)
     facts: dict[str, dict[str, Any]] = {}
     if isinstance(doc, list):
         for i, entry in enumerate(doc, start=1):
