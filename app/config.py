@@ -6,6 +6,7 @@ the values on explicitly.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,9 +52,34 @@ class Settings(BaseSettings):
         "in the data folder.",
     )
     siting_workers: int = Field(default=1, ge=1, le=8, description="Siting jobs run at once.")
-    # Each cached coverage run holds a copy of the cell table (~3,000 rows): a few dozen cost little memory.
-    cache_size: int = Field(
-        default=32, ge=1, le=1024, description="Coverage runs and rendered maps kept in memory."
+    cache_bytes: int = Field(
+        default=256_000_000,
+        ge=1_000_000,
+        description="Memory budget of cached coverage runs, maps and documents, bytes; the least recently "
+        "used are dropped beyond it.",
+    )
+    workers: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        description="Computations (new coverage scenarios, maps, isochrones, siting) run at once; default "
+        "the number of CPU cores.",
+    )
+    queue: int = Field(
+        default=4,
+        ge=0,
+        le=1000,
+        description="Computations allowed to wait for a worker; beyond that requests get 503 with "
+        "Retry-After at once. Cached answers never wait.",
+    )
+    retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After of a 503, seconds.")
+    max_body_bytes: int = Field(
+        default=5_000_000, ge=1_000, description="Largest accepted request body, bytes; larger gets 413."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins allowed to call the API from a browser (CORS), e.g. ["https://example.org"]; '
+        "empty (the default) sends no CORS headers.",
     )
 
 

@@ -1,15 +1,15 @@
-"""Shared request dependencies: the state loaded once at start-up, and a small LRU cache."""
+"""Shared request dependencies: the state loaded once at start-up, its cache and its worker pool."""
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
+from app.cache import ByteBoundedCache
+from app.compute import ComputePool
 from app.config import Settings
 
 if TYPE_CHECKING:
@@ -22,39 +22,6 @@ if TYPE_CHECKING:
     from analysis.travel import TravelModel
 
 T = TypeVar("T")
-
-
-class LRUCache(Generic[T]):
-    """A thread-safe least-recently-used cache of computed values.
-
-    Requests run in a thread pool, so the lock also makes concurrent first requests for the same key
-    compute the value once instead of racing.
-    """
-
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._data: OrderedDict[Hashable, T] = OrderedDict()
-        self._lock = threading.RLock()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """Return the cached value of *key*, computing and storing it on a miss."""
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-            value = compute()
-            self._data[key] = value
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-            return value
-
-    def clear(self) -> None:
-        """Forget every cached value."""
-        with self._lock:
-            self._data.clear()
 
 
 @dataclass
@@ -70,15 +37,17 @@ class AppState:
     settings
         The service settings the state was built with.
     cache
-        Coverage runs, isochrones and rendered maps keyed by their parameters.
+        Coverage runs, isochrones and rendered maps keyed by their parameters, bounded by bytes.
     county
         The county folder's manifest (name, working CRS, plan); ``None`` for states built by hand in tests.
+    pool
+        Bounded workers with an admission limit for the CPU-heavy work, in front of *cache*.
     """
 
     inputs: Inputs
     travel: TravelModel
     settings: Settings
-    cache: LRUCache[Any] = field(default_factory=lambda: LRUCache(32))
+    cache: ByteBoundedCache[Any] = field(default_factory=lambda: ByteBoundedCache(256_000_000))
     county: County | None = None
     database_file: Path | None = None
     data_fingerprint: str = ""
@@ -106,11 +75,22 @@ class AppState:
         return ScenarioStore(self.database_file)
 
     def close(self) -> None:
-        """Stop the job runner (unfinished jobs stay queued in the database for the next start)."""
+        """Stop the worker pool and the job runner (unfinished jobs stay queued in the database)."""
+        self.pool.shutdown()
         with self._jobs_lock:
             if self._jobs is not None:
                 self._jobs.shutdown()
                 self._jobs = None
+
+    pool: ComputePool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pool = ComputePool(
+            self.cache,
+            workers=self.settings.workers,
+            queue=self.settings.queue,
+            retry_after_s=self.settings.retry_after_s,
+        )
 
 
 def get_state(request: Request) -> AppState:

@@ -8,9 +8,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from analysis.errors import HealthcircleError, SolverError
+from app.compute import ClientGoneError, ServiceBusyError
 from app.schemas import (
     MAX_BANDS,
     MAX_DISPATCH_MINUTES,
@@ -69,17 +70,70 @@ def _body(problems: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"detail": " | ".join(parts), "errors": list(problems)}
 
 
+#: Longest quotation of a rejected input in an error body, characters.
+MAX_QUOTED_CHARS = 80
+#: Most problems listed in one 422 body (a 5,000-feature upload must not produce 5,000 lines).
+MAX_PROBLEMS = 10
+
+
+def quote_input(value: Any) -> str:
+    """``repr`` of a rejected input, cut to :data:`MAX_QUOTED_CHARS` so error bodies stay small."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTED_CHARS else text[: MAX_QUOTED_CHARS - 3] + "..."
+
+
+def _parameter(err: dict[str, Any]) -> tuple[str, str]:
+    """The parameter a pydantic error is about (``minutes``, ``count``, ``body``) and the path inside it."""
+    loc = [str(part) for part in err.get("loc", ())]
+    if loc and loc[0] in ("query", "path", "header", "cookie"):
+        loc = loc[1:]
+    elif loc and loc[0] == "body":
+        loc = loc[1:]
+        if err.get("type") == "json_invalid" or not loc or loc[0].isdigit():
+            return "body", ""
+    if not loc:
+        return "request", ""
+    return loc[0], ".".join(loc[1:])
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = []
-    for err in exc.errors():
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("query", "path", "body")]
-        parameter = loc[0] if loc else "request"
-        message = str(err.get("msg", "invalid value"))
-        if "input" in err and err["input"] is not None:
-            message = f"{message} (got {err['input']!r})"
+    errors = exc.errors()
+    for err in errors[:MAX_PROBLEMS]:
+        parameter, inner = _parameter(err)
+        if err.get("type") == "json_invalid":
+            position = err.get("loc", ("body", "?"))[-1]
+            reason = (err.get("ctx") or {}).get("error", "invalid JSON")
+            message = (
+                f"the request body is not valid JSON ({reason} at character {position}); check the syntax"
+            )
+        else:
+            message = str(err.get("msg", "invalid value"))
+            if inner:
+                message = f"{inner}: {message}"
+            if "input" in err and err["input"] is not None and parameter != "body":
+                message = f"{message} (got {quote_input(err['input'])})"
         problems.append(_problem(parameter, message, ALLOWED.get(parameter)))
+    if len(errors) > MAX_PROBLEMS:
+        more = len(errors) - MAX_PROBLEMS
+        problems.append(_problem("request", f"... and {more} more problem(s) of the same request", None))
     return JSONResponse(status_code=422, content=_body(problems))
+
+
+async def _on_busy(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceBusyError)
+    logger.info("503 on %s: %s", request.url.path, exc)
+    return JSONResponse(
+        status_code=503,
+        content={"detail": str(exc), "errors": []},
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
+
+
+async def _on_client_gone(request: Request, exc: Exception) -> Response:
+    # Nobody reads this answer; 499 (client closed request) keeps it out of the 5xx counts in the logs.
+    return Response(status_code=499)
 
 
 async def _on_parameter_error(request: Request, exc: Exception) -> JSONResponse:
@@ -100,3 +154,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(QueryParameterError, _on_parameter_error)
     app.add_exception_handler(HealthcircleError, _on_library_error)
+    app.add_exception_handler(ServiceBusyError, _on_busy)
+    app.add_exception_handler(ClientGoneError, _on_client_gone)

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from analysis.county import load_county, load_county_inputs
@@ -17,9 +19,12 @@ from analysis.errors import NetworkError
 from analysis.siting.jobs import RESULTS_VERSION
 from analysis.store import DATABASE_FILE, fingerprint
 from analysis.travel import load_travel_model
+from app.cache import ByteBoundedCache
 from app.config import Settings, get_settings
-from app.deps import AppState, LRUCache
+from app.deps import AppState
 from app.errors import install_error_handlers
+from app.middleware import BodySizeLimit, SecurityHeaders, tile_origin
+from app.payload import make_payload, payload_response
 from app.routes import (
     coverage,
     facilities,
@@ -41,6 +46,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 #: Responses smaller than this are sent uncompressed: compressing them saves less than it costs.
 GZIP_MIN_BYTES = 2048
+#: Swagger UI and ReDoc, vendored so that /docs and /redoc work offline.
+SWAGGER_DIR = "/static/vendor/swagger-ui-5.35.0"
+REDOC_JS = "/static/vendor/redoc-2.5.1/redoc.standalone.js"
 
 _DESCRIPTION = """
 15分钟医疗卫生服务圈 — health-service and emergency-response coverage of a county against its plan.
@@ -76,7 +84,7 @@ def build_state(settings: Settings) -> AppState:
         inputs=inputs,
         travel=travel,
         settings=settings,
-        cache=LRUCache(settings.cache_size),
+        cache=ByteBoundedCache(settings.cache_bytes),
         county=county,
         database_file=settings.database_file or Path(data_dir) / DATABASE_FILE,
         data_fingerprint=fingerprint([data_dir, network], extra=[travel.network_source, RESULTS_VERSION]),
@@ -115,10 +123,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=_DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
-    # Map pages carry thousands of cells as GeoJSON text, which compresses about tenfold.
+    # Cached documents carry their own gzip bytes (app/payload.py); this compresses the other responses and
+    # leaves those with a Content-Encoding alone.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(SecurityHeaders, tile_host=tile_origin(settings.tiles_url))
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     routers = (
         health,
@@ -135,5 +155,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    _add_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs and ReDoc at /redoc from the vendored assets (no CDN: they work offline)."""
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> Response:
+        page = get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} — API",
+            swagger_js_url=f"{SWAGGER_DIR}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_DIR}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_DIR}/favicon-32x32.png",
+        )
+        return payload_response(make_payload(bytes(page.body), "text/html; charset=utf-8"), request)
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc(request: Request) -> Response:
+        page = get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} — API",
+            redoc_js_url=REDOC_JS,
+            redoc_favicon_url=f"{SWAGGER_DIR}/favicon-32x32.png",
+            with_google_fonts=False,
+        )
+        return payload_response(make_payload(bytes(page.body), "text/html; charset=utf-8"), request)

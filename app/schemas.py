@@ -100,8 +100,21 @@ class ErrorResponse(BaseModel):
     errors: list[ParameterProblem] = Field(default_factory=list)
 
 
+_BUSY = (
+    "Every worker is busy computing other scenarios and the queue is full; try again after the "
+    "`Retry-After` seconds (answers already computed are served at once)."
+)
+_ERROR_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "A parameter is outside its allowed range or set."},
+    503: {"model": ErrorResponse, "description": _BUSY},
+}
+
+#: The same errors for endpoints that answer HTML: the errors themselves are JSON.
+HTML_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A parameter is outside its allowed range or set (JSON).", "content": _ERROR_JSON},
+    503: {"description": _BUSY + " (JSON)", "content": _ERROR_JSON},
 }
 
 

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from app.config import OSM_TILES_URL, Settings, get_settings
-from app.deps import LRUCache
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,26 +52,6 @@ def test_get_settings_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:
         assert first.port == 8123
     finally:
         get_settings.cache_clear()
-
-
-def test_lru_cache_evicts_least_recently_used() -> None:
-    cache: LRUCache[int] = LRUCache(2)
-    calls: list[str] = []
-
-    def make(key: str, value: int) -> Any:
-        def compute() -> int:
-            calls.append(key)
-            return value
-
-        return compute
-
-    assert cache.get_or_compute("a", make("a", 1)) == 1
-    assert cache.get_or_compute("b", make("b", 2)) == 2
-    assert cache.get_or_compute("a", make("a", 99)) == 1  # hit: "a" becomes most recent
-    assert cache.get_or_compute("c", make("c", 3)) == 3  # evicts "b"
-    assert cache.get_or_compute("b", make("b", 4)) == 4
-    assert calls == ["a", "b", "c", "b"]
-    assert len(cache) == 2
 
 
 def test_serve_start_up_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The coverage report: ``GET /api/coverage`` (also ``GET /coverage``).
 
-Runs are cached per scenario, so a repeated request costs a dictionary look-up and a memory copy.
+Runs are cached per scenario (with their JSON and gzip bytes), so a repeated request costs a dictionary
+look-up; a new scenario is computed in the worker pool (503 with Retry-After when it is full).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import json
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from analysis import settings as defaults
 from analysis.county import stamp_county
 from analysis.coverage import CoverageOptions, CoverageRun, run_coverage
 from app.deps import AppState, StateDep
 from app.errors import QueryParameterError
+from app.payload import Payload, make_payload, payload_response
 from app.schemas import (
     ERROR_RESPONSES,
     MAX_DISPATCH_MINUTES,
@@ -148,6 +150,11 @@ _DESCRIPTION = (
     summary="Coverage report (JSON)",
     description=_DESCRIPTION,
 )
-def api_coverage(state: StateDep, options: OptionsDep) -> Response:
+async def api_coverage(request: Request, state: StateDep, options: OptionsDep) -> Response:
     """The coverage report for the chosen scenario (``/coverage`` is a short address of the same)."""
-    return Response(content=document_bytes(state, options), media_type="application/json")
+
+    def compute() -> Payload:
+        return make_payload(document_bytes(state, options), "application/json")
+
+    payload = await state.pool.run(("coverage_payload", options), compute, request)
+    return payload_response(payload, request)

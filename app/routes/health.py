@@ -11,8 +11,11 @@ router = APIRouter(tags=["service"])
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness and loaded data")
-def healthz(state: StateDep) -> Health:
-    """Say the service is up, and which road network and population surface it loaded."""
+async def healthz(state: StateDep) -> Health:
+    """Say the service is up, and which road network and population surface it loaded.
+
+    Runs on the event loop and never waits for a computation, so it answers while the workers are busy.
+    """
     return Health(
         status="ok",
         network_source=state.travel.network_source,

@@ -7,12 +7,13 @@ import math
 from typing import Annotated, Any, Literal
 
 import geopandas as gpd
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from analysis import settings as defaults
 from analysis.datasets import EMS_KINDS, to_working_crs
 from app.deps import AppState, StateDep
-from app.errors import QueryParameterError
+from app.errors import ALLOWED, QueryParameterError
+from app.payload import Payload, make_payload, payload_response
 from app.schemas import (
     ERROR_RESPONSES,
     MAX_BANDS,
@@ -53,16 +54,19 @@ def parse_bands(text: str | None, *, default: float) -> list[float]:
         return [default]
     parts = [p.strip() for p in text.split(",")]
     if len(parts) > MAX_BANDS:
-        raise QueryParameterError("minutes", f"{len(parts)} bands given, at most {MAX_BANDS} allowed", None)
+        raise QueryParameterError(
+            "minutes", f"{len(parts)} bands given, at most {MAX_BANDS} allowed", ALLOWED["bands"]
+        )
     values = []
     for part in parts:
         try:
             value = float(part)
         except ValueError:
-            raise QueryParameterError("minutes", f"{part!r} is not a number", None) from None
+            msg = f"{part[:20]!r} is not a number"
+            raise QueryParameterError("minutes", msg, ALLOWED["bands"]) from None
         if not math.isfinite(value) or not MIN_MINUTES <= value <= MAX_ISOCHRONE_MINUTES:
             msg = f"{part!r} is outside {MIN_MINUTES:g}-{MAX_ISOCHRONE_MINUTES:g} minutes"
-            raise QueryParameterError("minutes", msg, None)
+            raise QueryParameterError("minutes", msg, ALLOWED["bands"])
         values.append(value)
     return sorted(set(values))
 
@@ -113,7 +117,8 @@ def isochrones_for(
     response_model=FeatureCollection,
     summary="Travel-time bands around facilities (GeoJSON)",
 )
-def isochrones(
+async def isochrones(
+    request: Request,
     state: StateDep,
     kind: Annotated[
         FacilityKind, Query(description="Facility kind whose bands to draw.", examples=["ems_station"])
@@ -146,12 +151,18 @@ def isochrones(
         if profile is not None
         else ("ambulance" if is_ems else setting("SERVICE_CIRCLE_PROFILE"))
     )
-    gdf, unlocated = isochrones_for(
-        state, kinds=(kind.value,), minutes=tuple(bands), profile=chosen, include_planned=include_planned
-    )
-    body: dict[str, Any] = feature_collection(gdf)
-    body["profile"] = chosen
-    body["minutes"] = bands
-    body["network_source"] = state.travel.network_source
-    body["unlocated"] = unlocated
-    return Response(content=json.dumps(body, ensure_ascii=False), media_type="application/json")
+
+    def compute() -> Payload:
+        gdf, unlocated = isochrones_for(
+            state, kinds=(kind.value,), minutes=tuple(bands), profile=chosen, include_planned=include_planned
+        )
+        body: dict[str, Any] = feature_collection(gdf)
+        body["profile"] = chosen
+        body["minutes"] = bands
+        body["network_source"] = state.travel.network_source
+        body["unlocated"] = unlocated
+        return make_payload(json.dumps(body, ensure_ascii=False), "application/json")
+
+    key = ("isochrones_payload", kind.value, tuple(bands), chosen, include_planned)
+    payload = await state.pool.run(key, compute, request)
+    return payload_response(payload, request)

@@ -6,12 +6,12 @@ with no internet access.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import folium
 import geopandas as gpd
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from analysis import maps
@@ -19,9 +19,10 @@ from analysis import settings as defaults
 from analysis.coverage import CoverageOptions
 from analysis.datasets import EMS_KINDS
 from app.deps import AppState, StateDep
+from app.payload import make_payload, payload_response
 from app.routes.coverage import OptionsDep, get_run
 from app.routes.isochrones import isochrones_for
-from app.schemas import ERROR_RESPONSES
+from app.schemas import ERROR_RESPONSES, HTML_ERROR_RESPONSES
 
 router = APIRouter(prefix="/maps", tags=["maps"], responses=ERROR_RESPONSES)
 
@@ -96,23 +97,48 @@ def accessibility_page(state: AppState, options: CoverageOptions) -> str:
     return _page(state, options, "map_accessibility", maps.accessibility_map, dict)
 
 
-@router.get("/coverage", response_class=HTMLResponse, summary="Map: 15-minute medical service circle")
-def coverage_map(state: StateDep, options: OptionsDep) -> HTMLResponse:
+@router.get(
+    "/coverage",
+    response_class=HTMLResponse,
+    summary="Map: 15-minute medical service circle",
+    responses=HTML_ERROR_RESPONSES,
+)
+async def coverage_map(request: Request, state: StateDep, options: OptionsDep) -> Response:
     """Facilities by kind, population cells coloured by minutes to the nearest facility, the circle's
     outline, uncovered cells, town table and legend."""
-    return HTMLResponse(coverage_page(state, options))
-
-
-@router.get("/ems", response_class=HTMLResponse, summary="Map: 14-minute emergency response")
-def ems_map(state: StateDep, options: OptionsDep) -> HTMLResponse:
-    """120 sites with their response bands and the worst-served population cells."""
-    return HTMLResponse(ems_page(state, options))
+    return await html_payload(
+        request, state, ("map_coverage_payload", options), lambda: coverage_page(state, options)
+    )
 
 
 @router.get(
-    "/accessibility", response_class=HTMLResponse, summary="Map: beds reachable per 1,000 people (E2SFCA)"
+    "/ems",
+    response_class=HTMLResponse,
+    summary="Map: 14-minute emergency response",
+    responses=HTML_ERROR_RESPONSES,
 )
-def accessibility_map(state: StateDep, options: OptionsDep) -> HTMLResponse:
+async def ems_map(request: Request, state: StateDep, options: OptionsDep) -> Response:
+    """120 sites with their response bands and the worst-served population cells."""
+    return await html_payload(request, state, ("map_ems_payload", options), lambda: ems_page(state, options))
+
+
+async def html_payload(
+    request: Request, state: AppState, key: Hashable, render: Callable[[], str]
+) -> Response:
+    """Send the HTML page of *key*: rendered once in the worker pool, then served (gzipped) from the cache."""
+    payload = await state.pool.run(key, lambda: make_payload(render(), "text/html; charset=utf-8"), request)
+    return payload_response(payload, request)
+
+
+@router.get(
+    "/accessibility",
+    response_class=HTMLResponse,
+    summary="Map: beds reachable per 1,000 people (E2SFCA)",
+    responses=HTML_ERROR_RESPONSES,
+)
+async def accessibility_map(request: Request, state: StateDep, options: OptionsDep) -> Response:
     """Population cells coloured by the beds reachable per 1,000 people (enhanced two-step floating
     catchment), hospitals and health centres, and each town's score."""
-    return HTMLResponse(accessibility_page(state, options))
+    return await html_payload(
+        request, state, ("map_accessibility_payload", options), lambda: accessibility_page(state, options)
+    )

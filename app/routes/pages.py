@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import html
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from analysis import maps
 from analysis.report import render_html
 from app.deps import AppState, StateDep
 from app.routes.coverage import OptionsDep, get_run
-from app.schemas import ERROR_RESPONSES
+from app.routes.maps import html_payload
+from app.schemas import ERROR_RESPONSES, HTML_ERROR_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=ERROR_RESPONSES)
 
@@ -56,7 +57,7 @@ def _county_words(state: AppState) -> tuple[str, str, str, str, str]:
     return name_zh, name_en, plan_zh, plan_en, f"{county.crs} ({county.crs_source})"
 
 
-@router.get("/", response_class=HTMLResponse, summary="Landing page")
+@router.get("/", response_class=HTMLResponse, summary="Landing page", responses=HTML_ERROR_RESPONSES)
 def landing(state: StateDep) -> HTMLResponse:
     """Links to the maps, the report, the JSON API and its documentation (Chinese first, English beside)."""
     facilities = state.inputs.facilities
@@ -120,8 +121,10 @@ REPORT_LINKS = (
 )
 
 
-@router.get("/report", response_class=HTMLResponse, summary="Coverage report (HTML)")
-def report(state: StateDep, options: OptionsDep) -> HTMLResponse:
+@router.get(
+    "/report", response_class=HTMLResponse, summary="Coverage report (HTML)", responses=HTML_ERROR_RESPONSES
+)
+async def report(request: Request, state: StateDep, options: OptionsDep) -> Response:
     """The same page as `healthcircle report --format html`: every standard with a pass / fail / unknown
     badge and its note, charts (coverage vs minutes, towns against the target, ambulance response times),
     the planned-facility scenario, towns, what was left out and the assumptions. Same parameters as
@@ -134,5 +137,4 @@ def report(state: StateDep, options: OptionsDep) -> HTMLResponse:
             facilities = facilities[facilities["status"] != "planned"]
         return render_html(run.document, cells=run.cells, facilities=facilities, links=REPORT_LINKS)
 
-    page: str = state.cache.get_or_compute(("report_html", options), render)
-    return HTMLResponse(page)
+    return await html_payload(request, state, ("report_payload", options), render)

@@ -24,7 +24,7 @@ from analysis.siting.jobs import Job
 from analysis.siting.request import normalise_request, request_key
 from app.deps import AppState, StateDep
 from app.errors import QueryParameterError
-from app.schemas import ERROR_RESPONSES, Profile, jsonable
+from app.schemas import ERROR_RESPONSES, HTML_ERROR_RESPONSES, Profile, jsonable
 
 logger = logging.getLogger(__name__)
 
@@ -347,7 +347,12 @@ def _waiting_page(job: Job) -> str:
     )
 
 
-@router.get("/maps/siting", response_class=HTMLResponse, summary="Map of recommended sites")
+@router.get(
+    "/maps/siting",
+    response_class=HTMLResponse,
+    summary="Map of recommended sites",
+    responses=HTML_ERROR_RESPONSES,
+)
 def get_siting_map(
     state: StateDep,
     kind: Annotated[SiteKind, Query(description="ems, facility or aed.")] = SiteKind.ems,
