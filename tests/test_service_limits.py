@@ -10,7 +10,6 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -195,20 +194,10 @@ def test_cached_documents_are_gzipped_once_with_etag_and_304(client: TestClient)
     plain = client.get("/maps/coverage", headers={"accept-encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert plain.text == first.text
-    payload = client.app.state.healthcircle.cache.peek(("map_coverage_payload", _default_options()))[1]  # type: ignore[attr-defined]
-    assert payload is not None and gzip.decompress(payload.gzipped) == payload.body
-
-
-def _default_options() -> Any:
-    from analysis import settings as defaults
-    from analysis.coverage import CoverageOptions
-
-    return CoverageOptions(
-        profile=defaults.SERVICE_CIRCLE_PROFILE,
-        minutes=defaults.SERVICE_CIRCLE_MINUTES,
-        include_planned=False,
-        dispatch_minutes=defaults.EMS_DISPATCH_MINUTES,
-    )
+    cache = client.app.state.healthcircle.cache  # type: ignore[attr-defined]
+    payloads = [value for key, (value, _) in cache._data.items() if key[0] == "map_coverage_payload"]
+    assert len(payloads) == 1  # one compressed copy, made once, for every request above
+    assert gzip.decompress(payloads[0].gzipped) == payloads[0].body == plain.content
 
 
 def test_security_headers_on_every_response(client: TestClient) -> None:
