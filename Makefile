@@ -35,6 +35,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.county
 	$(BIN)/python -m benchmarks.siting
 	$(BIN)/python -m benchmarks.api
+	LOAD_BASELINE=1 $(BIN)/python -m benchmarks.load
 
 data: $(VENV)/.installed
 	$(BIN)/python -m analysis.build_default

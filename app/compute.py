@@ -7,6 +7,12 @@
 * A job nobody waits for any more (every client went away) is dropped before it starts; a job already
   running finishes and its result is cached for the next request.
 * ``/healthz`` and cached answers never wait: they use no worker.
+
+Work is named (:class:`Work`: a registered function and its arguments) so that it can run either in
+threads of the server process or — the default of ``healthcircle serve`` — in forked worker processes,
+which keeps the event loop free of the computations' hold on the GIL. A forked worker starts with a copy
+of the loaded data and its own cache for intermediate results; the finished documents come back to the
+server's cache.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -30,6 +37,42 @@ T = TypeVar("T")
 
 #: How often a waiting request checks whether its client is still connected, seconds.
 DISCONNECT_POLL_S = 0.25
+
+#: Functions that work may name, by name (filled by :func:`register_work`).
+WORK: dict[str, Callable[..., Any]] = {}
+
+# The state a forked worker computes with: set in the server before the workers fork, inherited by them.
+_FORK_STATE: Any = None
+
+
+def register_work(name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Decorator: make ``fn(state, *args)`` available as ``Work(name, args)``."""
+
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        WORK[name] = fn
+        return fn
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class Work:
+    """A computation by name: ``WORK[name](state, *args)``; picklable, so it can run in a worker process."""
+
+    name: str
+    args: tuple[Any, ...] = ()
+
+
+def _child_init() -> None:
+    """In a freshly forked worker: a cache of its own (the parent's lock may have been held at fork)."""
+    from app.cache import ByteBoundedCache
+
+    state = _FORK_STATE
+    state.cache = ByteBoundedCache(state.settings.cache_bytes)
+
+
+def _child_run(work: Work) -> Any:
+    return WORK[work.name](_FORK_STATE, *work.args)
 
 
 class ServiceBusyError(Exception):
@@ -71,12 +114,33 @@ class ComputePool:
         ``Retry-After`` suggested when refusing.
     """
 
-    def __init__(self, cache: ByteBoundedCache[Any], *, workers: int, queue: int, retry_after_s: int) -> None:
+    def __init__(
+        self,
+        cache: ByteBoundedCache[Any],
+        *,
+        workers: int,
+        queue: int,
+        retry_after_s: int,
+        state: Any = None,
+        processes: bool = False,
+    ) -> None:
         self.cache = cache
         self.workers = max(1, int(workers))
         self.queue = max(0, int(queue))
         self.retry_after_s = max(1, int(retry_after_s))
-        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="compute")
+        self.state = state
+        self.processes = processes
+        self._executor: Executor
+        if processes:
+            global _FORK_STATE
+            _FORK_STATE = state
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_child_init,
+            )
+        else:
+            self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="compute")
         self._jobs: dict[Hashable, _Job] = {}
         # re-entrant: cancelling a future runs its done-callback (which takes the lock) at once
         self._lock = threading.RLock()
@@ -86,7 +150,9 @@ class ComputePool:
 
     @property
     def running(self) -> int:
-        """Jobs being computed now."""
+        """Jobs being computed now (with worker processes: admitted jobs, running or about to)."""
+        if self.processes:
+            return min(self.workers, len(self._jobs))
         return self._running
 
     @property
@@ -94,17 +160,36 @@ class ComputePool:
         """Jobs admitted and not finished (running or waiting)."""
         return len(self._jobs)
 
-    def _run_job(self, key: Hashable, job: _Job, compute: Callable[[], Any]) -> Any:
+    def _run_job(self, key: Hashable, job: _Job, compute: Callable[[], Any] | Work) -> Any:
         with self._lock:
             self._running += 1
         job.started.set()
         try:
-            return self.cache.get_or_compute(key, compute)
+            return self.cache.get_or_compute(key, self._callable(compute))
         finally:
             with self._lock:
                 self._running -= 1
 
-    def _admit(self, key: Hashable, compute: Callable[[], Any]) -> _Job:
+    def _callable(self, compute: Callable[[], Any] | Work) -> Callable[[], Any]:
+        if isinstance(compute, Work):
+            return functools.partial(WORK[compute.name], self.state, *compute.args)
+        return compute
+
+    def _submit(self, key: Hashable, job: _Job, compute: Callable[[], Any] | Work) -> Future[Any]:
+        if self.processes and isinstance(compute, Work):
+            future = self._executor.submit(_child_run, compute)
+            future.add_done_callback(functools.partial(self._store, key))
+            return future
+        return self._executor.submit(self._run_job, key, job, compute)
+
+    def _store(self, key: Hashable, future: Future[Any]) -> None:
+        """Keep the result a worker process sent back in this process's cache."""
+        if future.cancelled() or future.exception() is not None:
+            return
+        value = future.result()
+        self.cache.get_or_compute(key, lambda: value)
+
+    def _admit(self, key: Hashable, compute: Callable[[], Any] | Work) -> _Job:
         with self._lock:
             job = self._jobs.get(key)
             if job is None:
@@ -113,7 +198,7 @@ class ComputePool:
                     raise ServiceBusyError(self.retry_after_s, self._running, len(self._jobs) - self._running)
                 job = _Job(future=Future())
                 self._jobs[key] = job
-                job.future = self._executor.submit(self._run_job, key, job, compute)
+                job.future = self._submit(key, job, compute)
                 job.future.add_done_callback(functools.partial(self._forget, key, job))
             job.waiters += 1
             return job
@@ -132,7 +217,7 @@ class ComputePool:
                     del self._jobs[key]
                 logger.info("dropped queued job %s: its clients went away", key)
 
-    async def run(self, key: Hashable, compute: Callable[[], T], request: Request | None = None) -> T:
+    async def run(self, key: Hashable, compute: Callable[[], T] | Work, request: Request | None = None) -> T:
         """The cached value of *key*, or compute it in the pool (shared with concurrent askers).
 
         Parameters
@@ -140,7 +225,8 @@ class ComputePool:
         key
             Cache key of the answer.
         compute
-            Builds the answer (runs in a worker thread; may use the cache for its parts).
+            Builds the answer: a :class:`Work` (runs in a worker thread or process), or a plain callable
+            (always a thread of this process). It may use the cache for its parts.
         request
             The HTTP request; when its client disconnects the wait stops and, if nobody else waits,
             the job is dropped before it starts.

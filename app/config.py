@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         description="Computations allowed to wait for a worker; beyond that requests get 503 with "
         "Retry-After at once. Cached answers never wait.",
     )
+    worker_processes: bool = Field(
+        default=True,
+        description="Run the computations in forked worker processes (true) or in threads of the server "
+        "process (false). Processes keep the event loop, cached answers and /healthz responsive while "
+        "they compute; each holds a copy of the loaded data.",
+    )
     retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After of a 503, seconds.")
     max_body_bytes: int = Field(
         default=5_000_000, ge=1_000, description="Largest accepted request body, bytes; larger gets 413."

@@ -90,6 +90,8 @@ class AppState:
             workers=self.settings.workers,
             queue=self.settings.queue,
             retry_after_s=self.settings.retry_after_s,
+            state=self,
+            processes=self.settings.worker_processes,
         )
 
 

@@ -51,6 +51,10 @@ class QueryParameterError(ValueError):
         self.allowed = allowed if allowed is not None else ALLOWED.get(parameter)
         super().__init__(self.text)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its parts when it comes back from a worker process
+        return (type(self), (self.parameter, self.message, self.allowed))
+
     @property
     def text(self) -> str:
         """The message with the parameter name and the allowed range."""

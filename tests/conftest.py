@@ -12,3 +12,7 @@ from pathlib import Path
 _DB_DIR = Path(tempfile.mkdtemp(prefix="healthcircle-test-db-"))
 os.environ.setdefault("HEALTHCIRCLE_DATABASE_FILE", str(_DB_DIR / "healthcircle.sqlite"))
 atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
+
+# Tests monkeypatch the library and count calls in this process, so computations run in threads here;
+# tests/test_service_limits.py checks the forked worker processes that `healthcircle serve` uses.
+os.environ.setdefault("HEALTHCIRCLE_WORKER_PROCESSES", "false")

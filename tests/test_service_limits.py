@@ -244,3 +244,18 @@ def test_html_endpoints_document_their_422(client: TestClient) -> None:
         responses = paths[path]["get"]["responses"]
         assert "422" in responses, path
         assert "application/json" in responses["422"]["content"], path
+
+
+def test_worker_processes_compute_the_same_documents(client: TestClient) -> None:
+    # `healthcircle serve` computes in forked worker processes; the answers are those of the threads
+    with TestClient(create_app(Settings(worker_processes=True, workers=1))) as forked:
+        for path, query in (("/api/coverage", {"minutes": 12}), ("/api/isochrones", {"kind": "hospital"})):
+            a = forked.get(path, params=query)
+            b = client.get(path, params=query)
+            assert a.status_code == b.status_code == 200
+            assert a.content == b.content
+        page = forked.get("/maps/coverage", params={"mode": "car"})
+        assert page.status_code == 200 and "leaflet" in page.text.lower()
+        pool = forked.app.state.healthcircle.pool  # type: ignore[attr-defined]
+        assert pool.processes
+        assert len(pool.cache) >= 3  # the documents came back to this process's cache

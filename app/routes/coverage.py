@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from analysis import settings as defaults
 from analysis.county import stamp_county
 from analysis.coverage import CoverageOptions, CoverageRun, run_coverage
+from app.compute import Work, register_work
 from app.deps import AppState, StateDep
 from app.errors import QueryParameterError
 from app.payload import Payload, make_payload, payload_response
@@ -153,8 +154,13 @@ _DESCRIPTION = (
 async def api_coverage(request: Request, state: StateDep, options: OptionsDep) -> Response:
     """The coverage report for the chosen scenario (``/coverage`` is a short address of the same)."""
 
-    def compute() -> Payload:
-        return make_payload(document_bytes(state, options), "application/json")
-
-    payload = await state.pool.run(("coverage_payload", options), compute, request)
+    payload: Payload = await state.pool.run(
+        ("coverage_payload", options), Work("coverage_payload", (options,)), request
+    )
     return payload_response(payload, request)
+
+
+@register_work("coverage_payload")
+def coverage_payload(state: AppState, options: CoverageOptions) -> Payload:
+    """The coverage document of *options*, encoded and compressed."""
+    return make_payload(document_bytes(state, options), "application/json")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from analysis import settings as defaults
 from analysis.datasets import EMS_KINDS, to_working_crs
+from app.compute import Work, register_work
 from app.deps import AppState, StateDep
 from app.errors import ALLOWED, QueryParameterError
 from app.payload import Payload, make_payload, payload_response
@@ -152,17 +153,23 @@ async def isochrones(
         else ("ambulance" if is_ems else setting("SERVICE_CIRCLE_PROFILE"))
     )
 
-    def compute() -> Payload:
-        gdf, unlocated = isochrones_for(
-            state, kinds=(kind.value,), minutes=tuple(bands), profile=chosen, include_planned=include_planned
-        )
-        body: dict[str, Any] = feature_collection(gdf)
-        body["profile"] = chosen
-        body["minutes"] = bands
-        body["network_source"] = state.travel.network_source
-        body["unlocated"] = unlocated
-        return make_payload(json.dumps(body, ensure_ascii=False), "application/json")
-
     key = ("isochrones_payload", kind.value, tuple(bands), chosen, include_planned)
-    payload = await state.pool.run(key, compute, request)
+    work = Work("isochrones_payload", (kind.value, tuple(bands), chosen, include_planned))
+    payload: Payload = await state.pool.run(key, work, request)
     return payload_response(payload, request)
+
+
+@register_work("isochrones_payload")
+def isochrones_payload(
+    state: AppState, kind: str, bands: tuple[float, ...], profile: str, include_planned: bool
+) -> Payload:
+    """The isochrone FeatureCollection of one facility kind, ready to send."""
+    gdf, unlocated = isochrones_for(
+        state, kinds=(kind,), minutes=bands, profile=profile, include_planned=include_planned
+    )
+    body: dict[str, Any] = feature_collection(gdf)
+    body["profile"] = profile
+    body["minutes"] = list(bands)
+    body["network_source"] = state.travel.network_source
+    body["unlocated"] = unlocated
+    return make_payload(json.dumps(body, ensure_ascii=False), "application/json")

@@ -18,8 +18,9 @@ from analysis import maps
 from analysis import settings as defaults
 from analysis.coverage import CoverageOptions
 from analysis.datasets import EMS_KINDS
+from app.compute import Work, register_work
 from app.deps import AppState, StateDep
-from app.payload import make_payload, payload_response
+from app.payload import Payload, make_payload, payload_response
 from app.routes.coverage import OptionsDep, get_run
 from app.routes.isochrones import isochrones_for
 from app.schemas import ERROR_RESPONSES, HTML_ERROR_RESPONSES
@@ -107,7 +108,7 @@ async def coverage_map(request: Request, state: StateDep, options: OptionsDep) -
     """Facilities by kind, population cells coloured by minutes to the nearest facility, the circle's
     outline, uncovered cells, town table and legend."""
     return await html_payload(
-        request, state, ("map_coverage_payload", options), lambda: coverage_page(state, options)
+        request, state, ("map_coverage_payload", options), Work("map_coverage_payload", (options,))
     )
 
 
@@ -119,15 +120,27 @@ async def coverage_map(request: Request, state: StateDep, options: OptionsDep) -
 )
 async def ems_map(request: Request, state: StateDep, options: OptionsDep) -> Response:
     """120 sites with their response bands and the worst-served population cells."""
-    return await html_payload(request, state, ("map_ems_payload", options), lambda: ems_page(state, options))
+    return await html_payload(
+        request, state, ("map_ems_payload", options), Work("map_ems_payload", (options,))
+    )
 
 
-async def html_payload(
-    request: Request, state: AppState, key: Hashable, render: Callable[[], str]
-) -> Response:
-    """Send the HTML page of *key*: rendered once in the worker pool, then served (gzipped) from the cache."""
-    payload = await state.pool.run(key, lambda: make_payload(render(), "text/html; charset=utf-8"), request)
+async def html_payload(request: Request, state: AppState, key: Hashable, work: Work) -> Response:
+    """Send the HTML page of *key*: rendered once by *work* in the worker pool, then served from the cache."""
+    payload: Payload = await state.pool.run(key, work, request)
     return payload_response(payload, request)
+
+
+def html_document(page: str) -> Payload:
+    """An HTML page ready to send (compressed, fingerprinted, its inline scripts hashed for the CSP)."""
+    return make_payload(page, "text/html; charset=utf-8")
+
+
+register_work("map_coverage_payload")(lambda state, options: html_document(coverage_page(state, options)))
+register_work("map_ems_payload")(lambda state, options: html_document(ems_page(state, options)))
+register_work("map_accessibility_payload")(
+    lambda state, options: html_document(accessibility_page(state, options))
+)
 
 
 @router.get(
@@ -140,5 +153,5 @@ async def accessibility_map(request: Request, state: StateDep, options: OptionsD
     """Population cells coloured by the beds reachable per 1,000 people (enhanced two-step floating
     catchment), hospitals and health centres, and each town's score."""
     return await html_payload(
-        request, state, ("map_accessibility_payload", options), lambda: accessibility_page(state, options)
+        request, state, ("map_accessibility_payload", options), Work("map_accessibility_payload", (options,))
     )

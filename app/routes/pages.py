@@ -8,10 +8,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from analysis import maps
+from analysis.coverage import CoverageOptions
 from analysis.report import render_html
+from app.compute import Work, register_work
 from app.deps import AppState, StateDep
+from app.payload import Payload
 from app.routes.coverage import OptionsDep, get_run
-from app.routes.maps import html_payload
+from app.routes.maps import html_document, html_payload
 from app.schemas import ERROR_RESPONSES, HTML_ERROR_RESPONSES
 
 router = APIRouter(tags=["pages"], responses=ERROR_RESPONSES)
@@ -130,11 +133,16 @@ async def report(request: Request, state: StateDep, options: OptionsDep) -> Resp
     the planned-facility scenario, towns, what was left out and the assumptions. Same parameters as
     /api/coverage."""
 
-    def render() -> str:
-        run = get_run(state, options)
-        facilities = state.inputs.facilities
-        if not options.include_planned and "status" in facilities:
-            facilities = facilities[facilities["status"] != "planned"]
-        return render_html(run.document, cells=run.cells, facilities=facilities, links=REPORT_LINKS)
+    return await html_payload(request, state, ("report_payload", options), Work("report_payload", (options,)))
 
-    return await html_payload(request, state, ("report_payload", options), render)
+
+@register_work("report_payload")
+def report_payload(state: AppState, options: CoverageOptions) -> Payload:
+    """The report page of *options*, ready to send."""
+    run = get_run(state, options)
+    facilities = state.inputs.facilities
+    if not options.include_planned and "status" in facilities:
+        facilities = facilities[facilities["status"] != "planned"]
+    return html_document(
+        render_html(run.document, cells=run.cells, facilities=facilities, links=REPORT_LINKS)
+    )
