@@ -129,6 +129,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # Cached documents carry their own gzip bytes (app/payload.py); this compresses the other responses and
     # leaves those with a Content-Encoding alone.
+    # Innermost first: the security headers see each page before it is compressed (to hash its scripts).
+    app.add_middleware(SecurityHeaders, tile_host=tile_origin(settings.tiles_url))
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     if settings.cors_origins:
         app.add_middleware(
@@ -137,7 +139,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["*"],
         )
-    app.add_middleware(SecurityHeaders, tile_host=tile_origin(settings.tiles_url))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     routers = (

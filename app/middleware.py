@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.payload import inline_script_hashes
+
 
 def tile_origin(tiles_url: str) -> str | None:
     """``scheme://host`` of a tile URL template; a ``{s}`` subdomain becomes a wildcard host."""
@@ -41,7 +43,7 @@ def content_security_policy(tile_host: str | None, script_hashes: Iterable[str] 
     scripts = " ".join(["'self'", *script_hashes])
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; img-src {img}; "
-        "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+        "font-src 'self' data:; connect-src 'self' data: blob:; worker-src 'self' blob:; object-src 'none'; "
         "base-uri 'self'; frame-ancestors 'self'; form-action 'self'"
     )
 
@@ -49,8 +51,9 @@ def content_security_policy(tile_host: str | None, script_hashes: Iterable[str] 
 class SecurityHeaders:
     """Add ``X-Content-Type-Options``, ``Referrer-Policy`` and a Content-Security-Policy to every response.
 
-    A route that sends a page with inline scripts puts their hashes in ``request.state.script_hashes``
-    (see :func:`app.payload.payload_response`); they are added to that response's ``script-src``.
+    A route that sends a cached page puts the hashes of its inline scripts in ``request.state.script_hashes``
+    (see :func:`app.payload.payload_response`); any other HTML page is read whole and its inline scripts
+    hashed here. The hashes are added to that response's ``script-src``.
     """
 
     def __init__(self, app: ASGIApp, *, tile_host: str | None) -> None:
@@ -63,21 +66,39 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
+        held: list[Message] = []  # an HTML page whose inline scripts are hashed once its body is complete
+
+        def with_headers(start: Message, hashes: Iterable[str]) -> Message:
+            hashes = tuple(hashes)
+            csp = content_security_policy(self.tile_host, hashes) if hashes else self._default
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-security-policy"]
+            headers += [
+                (b"x-content-type-options", b"nosniff"),
+                (b"referrer-policy", b"strict-origin-when-cross-origin"),
+                (b"content-security-policy", csp.encode()),
+                (b"x-frame-options", b"SAMEORIGIN"),
+            ]
+            return {**start, "headers": headers}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                hashes = state.get("script_hashes") or ()
-                csp = content_security_policy(self.tile_host, hashes) if hashes else self._default
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"
-                ]
-                headers += [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-                    (b"content-security-policy", csp.encode()),
-                    (b"x-frame-options", b"SAMEORIGIN"),
-                ]
-                message = {**message, "headers": headers}
+                known = state.get("script_hashes")
+                headers = {k.lower(): v for k, v in message.get("headers", [])}
+                is_html = headers.get(b"content-type", b"").startswith(b"text/html")
+                if known or not is_html or b"content-encoding" in headers:
+                    await send(with_headers(message, known or ()))
+                else:
+                    held.append(message)
+                return
+            if held and message["type"] == "http.response.body":
+                held.append(message)
+                if message.get("more_body", False):
+                    return
+                body = b"".join(m.get("body", b"") for m in held[1:])
+                await send(with_headers(held[0], inline_script_hashes(body)))
+                await send({"type": "http.response.body", "body": body})
+                held.clear()
+                return
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

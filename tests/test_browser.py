@@ -501,3 +501,20 @@ def test_aed_siting_legend_lists_ten_and_offers_downloads(browser: Any, live_url
         assert len(geo["features"]) == 10 + more
     finally:
         visit.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "selector"), [("/docs", ".opblock"), ("/redoc", "[role=menuitem], .menu-content")]
+)
+def test_api_docs_render_offline_under_the_csp(browser: Any, live_url: str, path: str, selector: str) -> None:
+    # Everything outside the app is refused (see Visit): the docs must come from /static alone.
+    visit = Visit(browser, live_url, path)
+    try:
+        visit.page.wait_for_selector(selector, state="attached", timeout=PAGE_TIMEOUT_MS)
+        assert visit.page.locator(selector).count() > 3
+        # ReDoc's "powered by" logo lives on its CDN: blocked, as everything outside the app is offline
+        csp_errors = [e for e in visit.errors if "Content Security Policy" in e and "cdn.redoc.ly" not in e]
+        assert not csp_errors, csp_errors
+        assert not visit.failed, visit.failed
+    finally:
+        visit.close()
