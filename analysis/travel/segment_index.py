@@ -20,7 +20,7 @@ from scipy.spatial import cKDTree
 #: of a point certify its nearest road almost always at the first query.
 SAMPLE_SPACING_M = 25.0
 #: Candidate samples asked for first (then four times as many for the few points not certified).
-FIRST_K = 16
+FIRST_K = 8
 
 
 @dataclass(frozen=True)
