@@ -185,6 +185,16 @@ SOLVER_TIME_LIMIT_S: float = 60.0
 #: (measured: 36 s of presolve under a 3 s limit for 5,000 candidates × 50 sites, 0.13 s to the same
 #: optimum without it); the models are already reduced to the demand that can change.
 SOLVER_PRESOLVE: str = "off"
+#: Busy fraction q of an ambulance (share of time it is out on a call) for expected coverage (MEXCLP):
+#: ASSUMED 0.3, not measured for any county. Daskin (1983), "A maximum expected covering location model:
+#: formulation, properties and heuristic solution", Transportation Science 17(1):48-70, estimates q as
+#: the fleet's busy time over its available time (calls × minutes per call / (ambulances × minutes));
+#: set it from the county's 120 dispatch log with ``analysis.siting.busy_fraction``.
+BUSY_FRACTION: float = 0.3
+#: Weight of first coverage against backup (second) coverage in the backup-covering model, as θ in
+#: Hogan and ReVelle (1986), "Concepts and applications of backup coverage", Management Science 32(11):
+#: 1434-1444 (BACOP2); 0.5 values a first and a second station alike.
+BACKUP_PRIMARY_WEIGHT: float = 0.5
 #: A site of an earlier run is matched to a candidate this close, metres (the document rounds lon/lat to
 #: 6 decimals, about 0.1 m).
 START_SITE_MATCH_M: float = 1.0

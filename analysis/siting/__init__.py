@@ -1,6 +1,6 @@
 """Where new sites buy the most coverage: location models with the existing sites kept fixed.
 
-Three models, each built either from numbers (:meth:`from_cost_matrix`, a demand × site matrix of
+Five models, each built either from numbers (:meth:`from_cost_matrix`, a demand × site matrix of
 travel times) or from GeoDataFrames (:meth:`from_geodataframe`), and solved as a mixed-integer
 programme with HiGHS (through ``highspy``):
 
@@ -8,7 +8,10 @@ programme with HiGHS (through ``highspy``):
   threshold;
 - :class:`SetCovering` (LSCP): the fewest new sites that bring coverage to a target share of the
   population (a share below 1 is the partial-covering variant);
-- :class:`PMedian`: ``p`` new sites that minimise population-weighted travel time.
+- :class:`PMedian`: ``p`` new sites that minimise population-weighted travel time;
+- :class:`ExpectedCovering` (MEXCLP, Daskin 1983): ``k`` more ambulances, each busy a fraction ``q`` of
+  the time, placed where they add the most expected coverage;
+- :class:`BackupCovering` (Hogan and ReVelle 1986): new stations valued for first and second coverage.
 
 Existing sites are forced open and never counted in ``p``. After solving, the chosen sites are
 ranked greedily by the population each adds over the existing sites, so ``added_population`` never
@@ -41,7 +44,16 @@ from analysis.siting.kinds import (
     SiteKind,
     SiteModel,
 )
-from analysis.siting.models import LocationModel, MaximalCovering, PMedian, SetCovering
+from analysis.siting.models import (
+    BackupCovering,
+    ExpectedCovering,
+    LocationModel,
+    MaximalCovering,
+    PMedian,
+    SetCovering,
+    busy_fraction,
+    expected_coverage,
+)
 from analysis.siting.recommend import recommend_sites
 from analysis.siting.solver import SOLVER_NAME
 
@@ -52,7 +64,9 @@ __all__ = [
     "MODELS",
     "SITE_COLUMNS",
     "SOLVER_NAME",
+    "BackupCovering",
     "CandidateFilter",
+    "ExpectedCovering",
     "Kind",
     "LocationModel",
     "MaximalCovering",
@@ -62,10 +76,12 @@ __all__ = [
     "SiteKind",
     "SiteModel",
     "aggregate_demand",
+    "busy_fraction",
     "candidates_xy",
     "cell_ranks",
     "county_outline",
     "coverage_matrix",
+    "expected_coverage",
     "greedy_maximal_covering",
     "grid_candidates",
     "load_candidates",

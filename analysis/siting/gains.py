@@ -119,3 +119,41 @@ def cell_ranks(model: LocationModel) -> list[int | None]:
         fresh = reached[rank[reached] < 0]
         rank[fresh] = k
     return [int(r) if r >= 0 else None for r in rank]
+
+
+def dominated_columns(
+    coverage: sp.spmatrix, weights: np.ndarray, *, keep: np.ndarray | None = None
+) -> np.ndarray:
+    """Columns whose populated coverage is contained in another column's (removable from covering models).
+
+    A site that reaches a subset of the people another site reaches is never better there, in MCLP or
+    MEXCLP alike; of two sites reaching the same people the later column is dropped.
+
+    Parameters
+    ----------
+    coverage
+        Sparse boolean demand × site matrix.
+    weights
+        Population of each demand point (empty demand does not count).
+    keep
+        Boolean mask of columns never dropped (e.g. existing sites).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask of dominated columns.
+    """
+    populated = np.asarray(weights) > 0
+    a = sp.csc_matrix(coverage, dtype=np.float64)[populated, :]
+    sizes = np.asarray(a.sum(axis=0)).ravel()
+    overlap = (a.T @ a).toarray()
+    n = a.shape[1]
+    contained = overlap >= sizes[:, None] - 0.5  # row j's set inside column k's set
+    np.fill_diagonal(contained, False)
+    equal = contained & contained.T
+    strictly = contained & ~equal
+    earlier = np.tri(n, k=-1, dtype=bool)  # equal sets: drop the later column (k < j)
+    dominated = strictly.any(axis=1) | (equal & earlier).any(axis=1) | (sizes == 0)
+    if keep is not None:
+        dominated &= ~np.asarray(keep, dtype=bool)
+    return dominated

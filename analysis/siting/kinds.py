@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Literal
 
 Kind = Literal["ems", "facility", "aed"]
-ModelName = Literal["mclp", "lscp", "pmedian"]
+ModelName = Literal["mclp", "lscp", "pmedian", "mexclp", "backup"]
 CandidateFilter = Literal["all", "populated", "uncovered"]
 
 
@@ -24,6 +24,8 @@ class SiteModel(StrEnum):
     mclp = "mclp"
     lscp = "lscp"
     pmedian = "pmedian"
+    mexclp = "mexclp"
+    backup = "backup"
 
 
 #: Values of :class:`SiteKind` and :class:`SiteModel`, for messages and schemas.

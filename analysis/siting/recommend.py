@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +18,14 @@ from analysis.siting.demand import aggregate_demand
 from analysis.siting.documents import solution_label
 from analysis.siting.gains import cell_ranks
 from analysis.siting.kinds import CANDIDATE_FILTERS, KINDS, MODELS, CandidateFilter, Kind, ModelName
-from analysis.siting.models import LocationModel, MaximalCovering, PMedian, SetCovering
+from analysis.siting.models import (
+    BackupCovering,
+    ExpectedCovering,
+    LocationModel,
+    MaximalCovering,
+    PMedian,
+    SetCovering,
+)
 from analysis.siting.use_cases import aed_default_count, existing_sites, use_case
 
 if TYPE_CHECKING:
@@ -59,6 +66,70 @@ def _start_columns(
     return np.unique(column[np.asarray(dist) <= settings.START_SITE_MATCH_M]).astype(np.int64)
 
 
+def _stationed_ambulances(
+    facilities: gpd.GeoDataFrame,
+    station_ids: Sequence[str],
+    *,
+    given: Mapping[str, int] | None,
+    assume_unknown: int | None,
+) -> tuple[list[float], list[str]]:
+    """Ambulances at each existing station: the planner's numbers, else the data's; unknown refused."""
+    import pandas as pd
+
+    given = dict(given or {})
+    stray = sorted(set(given) - set(station_ids))
+    if stray:
+        msg = f"ambulances given for {stray}, which are not open 120 sites; use ids of {list(station_ids)}"
+        raise ParameterError(msg)
+    table = facilities.set_index(facilities["id"].astype(str))
+    counts: list[float] = []
+    unknown: list[str] = []
+    for sid in station_ids:
+        if sid in given:
+            counts.append(float(given[sid]))
+            continue
+        value = table.loc[sid, "ambulances"] if "ambulances" in table.columns else None
+        if value is None or pd.isna(value):
+            unknown.append(sid)
+            counts.append(float("nan") if assume_unknown is None else float(assume_unknown))
+        else:
+            counts.append(float(value))
+    notes = [f"ambulances per station: {sum(1 for s in station_ids if s not in unknown)} known or given"]
+    if unknown and assume_unknown is None:
+        msg = (
+            f"the ambulances at {len(unknown)} of {len(station_ids)} stations are unknown "
+            f"({', '.join(unknown)}); "
+            "give them (ambulances={station id: count}) or pass assume_unknown_ambulances to count each "
+            "as that many (the result then says it assumed them)"
+        )
+        raise ParameterError(msg)
+    if unknown:
+        notes.append(
+            f"ASSUMED: {len(unknown)} stations with unknown ambulances counted as {assume_unknown} each "
+            f"({', '.join(unknown)}); expected coverage depends on this assumption"
+        )
+    return counts, notes
+
+
+def _expected_block(model: ExpectedCovering, station_ids: Sequence[str], n_cand: int) -> dict[str, Any]:
+    """MEXCLP fields of the document: q, expected coverage before/after and added ambulances per site."""
+    before, after = model.expected_share()
+    by_station = {
+        station_ids[int(j) - n_cand]: int(model.allocation[j])
+        for j in np.flatnonzero(model.allocation)
+        if j >= n_cand
+    }
+    return {
+        "busy_fraction": model.q,
+        "expected_coverage_before": round(before, 6),
+        "expected_coverage_after": round(after, 6),
+        "ambulances_added": int(model.allocation.sum()),
+        "ambulances_added_at_stations": by_station,
+        "ambulances_at_new_sites": int(model.allocation[:n_cand].sum()),
+        "covered_any_population": round(model.covered_any, 1),
+    }
+
+
 def _gap_percent(model: LocationModel) -> float | None:
     """How far the optimum can be from the solution, % of the optimum; 0 when proven, None when unknown.
 
@@ -97,6 +168,9 @@ def recommend_sites(
     progress: Callable[[str], None] | None = None,
     budget: Budget | None = None,
     start_sites: Sequence[tuple[float, float]] | None = None,
+    ambulances: Mapping[str, int] | None = None,
+    busy_fraction: float | None = None,
+    assume_unknown_ambulances: int | None = None,
 ) -> dict[str, Any]:
     """Recommend new sites for 120 stations, health facilities or public AEDs.
 
@@ -117,8 +191,10 @@ def recommend_sites(
         Candidate sites (Points, WGS-84 when no CRS); a grid over the county when None
         (populated cell centres for "aed").
     model
-        "mclp" (maximal covering), "lscp" (fewest sites reaching *share*) or "pmedian"
-        (population-weighted travel time).
+        "mclp" (maximal covering), "lscp" (fewest sites reaching *share*), "pmedian"
+        (population-weighted travel time), "mexclp" (kind "ems": *count* more ambulances placed for
+        expected coverage with busy ambulances) or "backup" (kind "ems": new stations valued for first
+        and second coverage).
     profile
         Travel profile; the use case's default when None (ambulance, the service-circle
         mode, walk).
@@ -149,6 +225,13 @@ def recommend_sites(
         *time_limit_s* seconds starting now when None.
     start_sites
         (lon, lat) of the sites of an earlier run of the same request, to continue from (MCLP).
+    ambulances
+        MEXCLP: ambulances per existing station id, overriding the facilities' ``ambulances`` column.
+    busy_fraction
+        MEXCLP: share of time an ambulance is busy; ``settings.BUSY_FRACTION`` when None.
+    assume_unknown_ambulances
+        MEXCLP: count stations whose ambulances are unknown as this many (said in the assumptions);
+        when None an unknown count is an error, since every expected value would depend on it.
 
     Returns
     -------
@@ -208,6 +291,9 @@ def recommend_sites(
     if model != "lscp" and count is None:
         msg = f"count (number of new sites) is required for kind {kind!r}"
         raise ParameterError(msg)
+    if model in ("mexclp", "backup") and kind != "ems":
+        msg = f"model {model!r} places ambulances or 120 stations; use it with kind 'ems'"
+        raise ParameterError(msg)
 
     say("preparing population cells and candidate sites")
     cells_xy = population.points_xy(crs)
@@ -265,9 +351,46 @@ def recommend_sites(
         raise ParameterError(msg)
 
     say(f"solving {model.upper()} with HiGHS over {n_cand} candidates")
-    solved: MaximalCovering | SetCovering | PMedian
+    solved: MaximalCovering | SetCovering | PMedian | ExpectedCovering | BackupCovering
     pmedian: PMedian | None = None
-    if model == "mclp":
+    extra: dict[str, Any] = {}
+    if model == "mexclp":
+        stationed, notes = _stationed_ambulances(
+            inputs.facilities, existing_ids, given=ambulances, assume_unknown=assume_unknown_ambulances
+        )
+        assumptions.extend(notes)
+        mexclp = ExpectedCovering.from_cost_matrix(
+            cost,
+            weights,
+            threshold=case.threshold_minutes,
+            k=int(count or 0),
+            existing=existing,
+            existing_ambulances=stationed,
+            busy_fraction=busy_fraction,
+        ).solve(budget=budget)
+        solved = mexclp
+        extra = _expected_block(mexclp, existing_ids, n_cand)
+        assumptions.append(
+            f"MEXCLP (Daskin 1983): each ambulance is busy {100 * mexclp.q:g} % of the time, independently "
+            "of the others; coverage and the values per site are expected people covered"
+            + (" (busy fraction assumed, not measured)" if busy_fraction is None else "")
+        )
+    elif model == "backup":
+        backup = BackupCovering.from_cost_matrix(
+            cost, weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
+        ).solve(budget=budget)
+        solved = backup
+        extra = {
+            "primary_weight": backup.primary_weight,
+            "baseline_backup_population": round(backup.baseline_backup, 1),
+            "backup_population": round(backup.backup_population, 1),
+            "backup_coverage": round(backup.backup_population / total, 6) if total > 0 else 0.0,
+        }
+        assumptions.append(
+            f"backup covering (Hogan and ReVelle 1986): first coverage weighted {backup.primary_weight:g}, "
+            f"coverage by a second station {1 - backup.primary_weight:g}; sites are ranked by first coverage"
+        )
+    elif model == "mclp":
         solved = MaximalCovering.from_cost_matrix(
             cost, weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
         )
@@ -306,7 +429,7 @@ def recommend_sites(
         )
 
     table = solved.marginal_gains()
-    chosen_xy = cand_xy[table["site"].to_numpy(dtype=np.int64)] if len(table) else np.empty((0, 2))
+    chosen_xy = sites_xy[table["site"].to_numpy(dtype=np.int64)] if len(table) else np.empty((0, 2))
     to_wgs = Transformer.from_crs(crs, settings.GEOGRAPHIC_CRS, always_xy=True)
     lon_t, lat_t = to_wgs.transform(chosen_xy[:, 0], chosen_xy[:, 1])
     lon = np.atleast_1d(np.asarray(lon_t, dtype=np.float64))
@@ -327,6 +450,10 @@ def recommend_sites(
         }
         for i in range(len(table))
     ]
+    if model == "mexclp":
+        columns = table["site"].to_numpy(dtype=np.int64)
+        for site, column in zip(sites, columns, strict=True):
+            site["station_id"] = existing_ids[column - n_cand] if column >= n_cand else None
     assumptions.append("a population cell counts as covered when its centre is within the threshold")
     if population.modelled:
         assumptions.append(modelled_phrase(population.source))
@@ -374,6 +501,7 @@ def recommend_sites(
         "population_source": population.source,
         "assumptions": assumptions,
     }
+    doc.update(extra)
     if include_cells:
         doc["cell_rank"] = cell_ranks(solved)
     if pmedian is not None:

@@ -33,7 +33,12 @@ REQUEST_FIELDS: dict[str, Any] = {
     "profile": None,
     "include_planned": False,
     "candidates": None,
+    "ambulances": None,
+    "busy_fraction": None,
+    "assume_unknown_ambulances": None,
 }
+#: Fields that only the expected-coverage model reads.
+MEXCLP_FIELDS = ("ambulances", "busy_fraction", "assume_unknown_ambulances")
 
 
 def normalise_request(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,6 +73,10 @@ def normalise_request(request: Mapping[str, Any]) -> dict[str, Any]:
     out["share"] = float(out["share"]) if out["model"] == "lscp" else 1.0
     out["count"] = None if out["model"] == "lscp" or out["count"] is None else int(out["count"])
     out["include_planned"] = bool(out["include_planned"])
+    if out["model"] != "mexclp":
+        out.update(dict.fromkeys(MEXCLP_FIELDS))
+    elif out["ambulances"] is not None:
+        out["ambulances"] = {str(k): int(v) for k, v in sorted(dict(out["ambulances"]).items())}
     return out
 
 
@@ -147,6 +156,9 @@ def run_request(
         include_cells=True,
         budget=budget,
         start_sites=start_sites,
+        ambulances=req["ambulances"],
+        busy_fraction=req["busy_fraction"],
+        assume_unknown_ambulances=req["assume_unknown_ambulances"],
     )
     if start_sites:
         document["assumptions"].append(

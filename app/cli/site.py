@@ -42,6 +42,16 @@ def _render(document: dict[str, Any], fmt: SiteFormat) -> str:
     return text
 
 
+def _ambulances(pairs: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if not key or not value.isdigit():
+            fail(f"--ambulances: expected ID=N (a whole number), got {pair!r}", 2)
+        out[key] = int(value)
+    return out
+
+
 def site(
     kind: Annotated[
         SiteKind,
@@ -99,6 +109,25 @@ def site(
             help="Time budget of the run (model build and solve), seconds (default 60).",
         ),
     ] = None,
+    busy_fraction: Annotated[
+        float | None,
+        typer.Option(
+            "--busy-fraction",
+            min=0.0,
+            max=1.0,
+            help="mexclp: share of time an ambulance is busy (default 0.3).",
+        ),
+    ] = None,
+    ambulances: Annotated[
+        list[str] | None,
+        typer.Option("--ambulances", help="mexclp: ID=N ambulances at an open 120 site (repeat the option)."),
+    ] = None,
+    assume_unknown_ambulances: Annotated[
+        int | None,
+        typer.Option(
+            "--assume-unknown-ambulances", min=0, help="mexclp: count stations of unknown fleet as N each."
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
     network: NetworkOption = None,
 ) -> None:
@@ -126,6 +155,9 @@ def site(
         "share": share,
         "profile": profile,
         "include_planned": include_planned,
+        "ambulances": _ambulances(ambulances) if ambulances else None,
+        "busy_fraction": busy_fraction,
+        "assume_unknown_ambulances": assume_unknown_ambulances,
     }
     columns = (
         TextColumn("{task.description}"),

@@ -101,11 +101,30 @@ class SitingRequest(BaseModel):
         default=None, description="Candidate sites inside the county; default: a grid over the county."
     )
     model: SiteModel = Field(
-        default=SiteModel.mclp, description="mclp, lscp (fewest sites for `share`) or pmedian."
+        default=SiteModel.mclp,
+        description="mclp, lscp (fewest sites for `share`), pmedian, mexclp (ems: `count` more ambulances "
+        "for expected coverage with busy ambulances) or backup (ems: first and second coverage).",
     )
     share: float = Field(default=1.0, gt=0.0, le=1.0, description="Target coverage share for lscp.")
     profile: Profile | None = Field(default=None, description="Travel profile; default by kind.")
     include_planned: bool = Field(default=False, description="Count planned facilities as existing sites.")
+    ambulances: dict[str, Annotated[int, Field(ge=0, le=1000)]] | None = Field(
+        default=None,
+        description="mexclp: ambulances per open 120 site id (overrides the data; unknown ones are refused).",
+        examples=[{"ems-sub-anhai": 2}],
+    )
+    busy_fraction: float | None = Field(
+        default=None,
+        gt=0.0,
+        lt=1.0,
+        description="mexclp: share of time an ambulance is busy (q); default 0.3, an assumption.",
+    )
+    assume_unknown_ambulances: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="mexclp: count stations with unknown ambulances as this many (the answer says so).",
+    )
     time_limit_s: float = Field(
         default=settings.SOLVER_TIME_LIMIT_S,
         ge=0.1,
@@ -125,6 +144,10 @@ class Site(BaseModel):
     added_population: float
     cumulative_population: float
     cumulative_coverage: float
+    station_id: str | None = Field(
+        default=None,
+        description="mexclp: the existing station an added ambulance goes to (null: a new site).",
+    )
 
 
 class SitingResponse(BaseModel):

@@ -152,6 +152,7 @@ class LocationModel:
         budget: Budget | None = None,
         objective_offset: float = 0.0,
         objective_name: str = "objective",
+        col_lower_override: np.ndarray | None = None,
     ) -> MilpResult:
         """Solve a model whose columns are the candidates' binaries then continuous ones, all in [0, 1].
 
@@ -163,7 +164,7 @@ class LocationModel:
             matrix=matrix,
             row_lower=row_lower,
             row_upper=row_upper,
-            col_lower=np.zeros(n_col),
+            col_lower=np.zeros(n_col) if col_lower_override is None else col_lower_override,
             col_upper=np.ones(n_col),
             integer=np.arange(n_col) < n_x,
             maximize=maximize,
