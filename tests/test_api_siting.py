@@ -236,3 +236,12 @@ def test_job_api_survives_a_restart(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         monkeypatch.setattr(siting_routes, "API_WAIT_S", 5.0)
         again = second.post("/api/siting", json=body)
         assert again.status_code == 200 and again.json()["sites"] == job["result"]["sites"]
+
+
+def test_mexclp_needs_the_ambulances_per_station(client: TestClient) -> None:
+    body = {"kind": "ems", "count": 2, "model": "mexclp"}
+    refused = client.post("/api/siting", json=body)
+    assert refused.status_code == 422 and "unknown" in refused.json()["detail"]
+    assert "assume_unknown_ambulances" in refused.json()["detail"]
+    bad = client.post("/api/siting", json={**body, "busy_fraction": 1.5})
+    assert bad.status_code == 422 and "busy_fraction" in bad.text
