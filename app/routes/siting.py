@@ -135,7 +135,12 @@ class SitingRequest(BaseModel):
 
 
 class Site(BaseModel):
-    """One recommended site; ranks follow the population each adds."""
+    """One recommended site; ranks follow the population each adds.
+
+    mexclp answers add ``station_id``: the existing station an added ambulance goes to (null: a new site).
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     rank: int
     lon: float
@@ -144,10 +149,6 @@ class Site(BaseModel):
     added_population: float
     cumulative_population: float
     cumulative_coverage: float
-    station_id: str | None = Field(
-        default=None,
-        description="mexclp: the existing station an added ambulance goes to (null: a new site).",
-    )
 
 
 class SitingResponse(BaseModel):
