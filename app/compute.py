@@ -63,9 +63,19 @@ class Work:
     args: tuple[Any, ...] = ()
 
 
+#: Niceness added to worker processes: on a busy machine the serving process (cached answers, /healthz)
+#: gets the CPU before the computations.
+WORKER_NICENESS = 10
+
+
 def _child_init() -> None:
-    """In a freshly forked worker: a cache of its own (the parent's lock may have been held at fork)."""
+    """In a freshly forked worker: lower priority, and a cache of its own (the parent's lock may have been
+    held at fork)."""
+    import os
+
     from app.cache import ByteBoundedCache
+
+    os.nice(WORKER_NICENESS)
 
     state = _FORK_STATE
     state.cache = ByteBoundedCache(state.settings.cache_bytes)
