@@ -305,3 +305,43 @@ def test_times_do_not_depend_on_the_hash_seed() -> None:
         )
         digests.add(out.stdout.strip().splitlines()[-1])
     assert len(digests) == 1
+
+
+def test_two_points_a_rounding_error_apart_on_a_one_way_road_are_one_place() -> None:
+    # a one-way bent road and a straight two-way road between the same two nodes; the two
+    # points join the one-way road a few 1e-13 of its length apart, the target "behind"
+    G = nx.MultiDiGraph(crs="EPSG:32650")
+    G.add_node(0, x=X0, y=Y0 + 80.0)
+    G.add_node(1, x=X0 + 160.0, y=Y0 + 80.0)
+    bent = shapely.LineString([(X0, Y0 + 80.0), (X0 + 80.0, Y0 + 50.0), (X0 + 160.0, Y0 + 80.0)])
+    G.add_edge(0, 1, highway="residential", length=160.0, oneway=False)
+    G.add_edge(1, 0, highway="residential", length=160.0, oneway=False)
+    G.add_edge(0, 1, highway="residential", length=bent.length, oneway=True, geometry=bent)
+    sources = np.array([[X0, Y0]])
+    targets = np.array([[X0, Y0 + 4.656612873077393e-10]])
+    model = NetworkTravel.from_graph(G)
+    ref = Reference(G, "car")
+    for direction, forward in (("from_sources", True), ("to_sources", False)):
+        expected = ref.matrix(sources, targets, from_sources=forward)
+        got = model.matrix(sources, targets, profile="car", direction=direction)
+        assert_same_minutes(got, expected)
+
+
+def test_a_point_a_rounding_error_from_a_node_is_at_the_node() -> None:
+    # the source is node 0; the target joins the one-way road 0 -> 2 about 1e-12 of its length
+    # from node 0: it is at node 0 too, not a detour round the loop away
+    G = nx.MultiDiGraph(crs="EPSG:32650")
+    G.add_node(0, x=X0, y=Y0)
+    G.add_node(2, x=X0, y=Y0 + 960.0)
+    bent = shapely.LineString([(X0, Y0), (X0 + 30.0, Y0 + 450.0), (X0, Y0 + 960.0)])
+    G.add_edge(0, 2, highway="residential", length=bent.length, oneway=False, geometry=bent)
+    G.add_edge(2, 0, highway="residential", length=bent.length, oneway=False, geometry=shapely.reverse(bent))
+    G.add_edge(0, 2, highway="residential", length=960.0, oneway=True)
+    sources = np.array([[X0, Y0]])
+    targets = np.array([[X0, Y0 + 9.313225746154785e-10]])
+    model = NetworkTravel.from_graph(G)
+    ref = Reference(G, "car")
+    for direction, forward in (("from_sources", True), ("to_sources", False)):
+        expected = ref.matrix(sources, targets, from_sources=forward)
+        got = model.matrix(sources, targets, profile="car", direction=direction)
+        assert_same_minutes(got, expected)

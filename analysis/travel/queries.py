@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from analysis import settings
 from analysis.travel.profile_graph import ProfileGraph
+from analysis.travel.segment_index import SAME_PLACE_FRACTION
 from analysis.travel.snapping import Metric, Snapped, part
 
 
@@ -183,7 +184,10 @@ def along_same_road(
     fwd = (pg.road_fwd_s if metric == "seconds" else pg.road_fwd_m)[road]
     back = (pg.road_back_s if metric == "seconds" else pg.road_back_m)[road]
     ahead = frac_to >= frac_from
-    return np.where(ahead, part(frac_to - frac_from, fwd), part(frac_from - frac_to, back))
+    cost = np.where(ahead, part(frac_to - frac_from, fwd), part(frac_from - frac_to, back))
+    # two feet a rounding error apart are one place: no detour round a one-way loop between them
+    same_place = np.abs(frac_to - frac_from) <= SAME_PLACE_FRACTION
+    return np.where(same_place, 0.0, cost)
 
 
 def direct_costs(

@@ -22,6 +22,9 @@ SAMPLE_SPACING_M = 25.0
 #: Candidate samples asked for first (then four times as many for the few points not certified).
 FIRST_K = 8
 
+#: Positions along one road closer than this fraction of it are the same place (floating-point noise).
+SAME_PLACE_FRACTION = 1e-12
+
 
 @dataclass(frozen=True)
 class Feet:
@@ -144,5 +147,8 @@ class SegmentIndex:
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = np.where(total > 0, np.clip(along / total, 0.0, 1.0), 0.0)
         frac[(best_t >= 1.0) & self.last_seg[best_seg]] = 1.0
+        # a foot a rounding error from a road's end is at that end's node
+        frac[frac <= SAME_PLACE_FRACTION] = 0.0
+        frac[frac >= 1.0 - SAME_PLACE_FRACTION] = 1.0
         foot = self.a[best_seg] + best_t[:, None] * (self.b[best_seg] - self.a[best_seg])
         return Feet(road=road.astype(np.int64), dist_m=best_dist, frac=frac, xy=foot)
