@@ -15,7 +15,7 @@ Measured, each against its baseline in the same run:
   per profile, one multi-source run per facility set) against the floor of those travel calls
   alone, timed inside the same run;
 - a request that only changes ``minutes`` / ``dispatch_minutes`` / a target (travel remembered);
-- ``healthcircle serve`` start-up until ``/health`` answers, and its RSS after one coverage request.
+- ``healthcircle serve`` start-up until ``/healthz`` answers, and its RSS after one coverage request.
 
 The last line printed is JSON. Timings are wall-clock on a shared machine: compare ratios.
 """
@@ -222,8 +222,12 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+#: Longest wait for the server to answer before the benchmark gives up on it.
+STARTUP_LIMIT_S = 300.0
+
+
 def server(graph: Path) -> dict[str, float]:
-    """Seconds until ``healthcircle serve`` answers ``/health``, and its RSS after a coverage request."""
+    """Seconds until ``healthcircle serve`` answers ``/healthz``, and its RSS after a coverage request."""
     port = _free_port()
     env = {**os.environ, "HEALTHCIRCLE_NETWORK_FILE": str(graph)}
     exe = str(Path(sys.executable).with_name("healthcircle"))
@@ -235,10 +239,14 @@ def server(graph: Path) -> dict[str, float]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    deadline = t0 + STARTUP_LIMIT_S
     try:
         while True:
+            if time.perf_counter() > deadline:
+                msg = f"the server did not answer /healthz within {STARTUP_LIMIT_S:.0f} s"
+                raise RuntimeError(msg)
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                     r.read()
                 break
             except OSError:
