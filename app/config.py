@@ -78,6 +78,18 @@ class Settings(BaseSettings):
         "process (false). Processes keep the event loop, cached answers and /healthz responsive while "
         "they compute; each holds a copy of the loaded data.",
     )
+    travel_cache_dir: Path | None = Field(
+        default=None,
+        description="Folder where travel answers (minutes from every cell to the nearest facility of each "
+        "facility set) are kept and shared by the worker processes, so a request that only changes a "
+        "threshold never recomputes travel, whichever worker takes it; unset means a fresh temporary folder "
+        "per server, removed when it stops.",
+    )
+    travel_cache_bytes: int = Field(
+        default=1_000_000_000,
+        ge=1_000_000,
+        description="Bound of the travel answers folder, bytes; the least recently used go first beyond it.",
+    )
     retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After of a 503, seconds.")
     max_body_bytes: int = Field(
         default=5_000_000, ge=1_000, description="Largest accepted request body, bytes; larger gets 413."

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,11 +17,12 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from analysis.county import load_county, load_county_inputs
+from analysis.coverage.travel_cache import share_on_disk
 from analysis.datasets import DATA_DIR, network_path
 from analysis.errors import NetworkError
 from analysis.siting.jobs import RESULTS_VERSION
 from analysis.store import DATABASE_FILE, fingerprint
-from analysis.travel import load_travel_model
+from analysis.travel import TravelModel, load_travel_model
 from app.cache import ByteBoundedCache
 from app.config import Settings, get_settings
 from app.deps import AppState
@@ -59,6 +63,21 @@ get a 422 whose `detail` names the parameter and the allowed range.
 """
 
 
+def _share_travel(settings: Settings, travel: TravelModel, identity: str) -> Path | None:
+    """Keep travel answers in a folder the worker processes share; the folder when it is temporary.
+
+    Threads of one process share the answers in memory already: a folder is used then only when set.
+    """
+    directory = settings.travel_cache_dir
+    temporary = None
+    if directory is None:
+        if not settings.worker_processes:
+            return None
+        directory = temporary = Path(tempfile.mkdtemp(prefix="healthcircle-travel-"))
+    share_on_disk(travel, directory, identity=identity, max_bytes=settings.travel_cache_bytes)
+    return temporary
+
+
 def build_state(settings: Settings) -> AppState:
     """Load the county folder and the travel model once (the expensive part of start-up)."""
     county = load_county(settings.data_dir if settings.data_dir is not None else DATA_DIR)
@@ -80,7 +99,10 @@ def build_state(settings: Settings) -> AppState:
     )
     data_dir = settings.data_dir if settings.data_dir is not None else DATA_DIR
     network = settings.network_file or network_path(settings.data_dir)
-    return AppState(
+    temporary = _share_travel(
+        settings, travel, fingerprint([network], extra=[travel.network_source, county.crs, RESULTS_VERSION])
+    )
+    state = AppState(
         inputs=inputs,
         travel=travel,
         settings=settings,
@@ -89,6 +111,10 @@ def build_state(settings: Settings) -> AppState:
         database_file=settings.database_file or Path(data_dir) / DATABASE_FILE,
         data_fingerprint=fingerprint([data_dir, network], extra=[travel.network_source, RESULTS_VERSION]),
     )
+    if temporary is not None:
+        # removed with the state (or when the server exits); forked workers never remove it
+        weakref.finalize(state, shutil.rmtree, temporary, ignore_errors=True)
+    return state
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

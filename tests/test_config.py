@@ -111,3 +111,33 @@ def test_without_network_file_travel_is_estimated() -> None:
         pytest.skip("a road graph was fetched into data/network; the server uses it")
     state = build_state(Settings())
     assert state.travel.network_source == analysis_settings.STRAIGHT_LINE_SOURCE
+
+
+def test_worker_processes_share_travel_answers_in_a_folder(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from analysis.coverage import run_coverage
+    from analysis.coverage.travel_cache import remembering
+    from app.main import build_state
+
+    state = build_state(Settings(travel_cache_dir=tmp_path, worker_processes=True, workers=1))
+    disk = remembering(state.travel).disk  # type: ignore[attr-defined]
+    assert disk is not None and disk.directory == tmp_path and disk.max_bytes == 1_000_000_000
+    run_coverage(state.inputs, state.travel)
+    assert list(tmp_path.glob("*.npy"))  # the answers a worker computed, for the others
+    state.close()
+    # unset: a temporary folder, removed when the server process exits
+    script = (
+        "from app.config import Settings; from app.main import build_state; "
+        "from analysis.coverage.travel_cache import remembering; "
+        "state = build_state(Settings(worker_processes=True, workers=1)); "
+        "folder = remembering(state.travel).disk.directory; assert folder.is_dir(); print(folder)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    folder = Path(done.stdout.strip().splitlines()[-1])
+    assert folder.name.startswith("healthcircle-travel-") and not folder.exists()
+    # threads share the answers in memory: no folder unless one is set
+    state = build_state(Settings(worker_processes=False))
+    assert remembering(state.travel).disk is None  # type: ignore[attr-defined]
+    state.close()

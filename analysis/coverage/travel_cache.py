@@ -4,7 +4,9 @@ Travel times depend on the travel model, the profile, the direction and the poin
 facilities are active, which cells) — never on ``minutes``, ``dispatch_minutes`` or a target.
 :func:`remembering` wraps a model so that each distinct question is computed once and answered
 from memory afterwards; the memory is bounded (``settings.TRAVEL_CACHE_MB``, least recently
-used answers go first) and kept per model, apart from any cached document.
+used answers go first) and kept per model, apart from any cached document. With
+:func:`share_on_disk` the answers are also kept in a folder (:mod:`analysis.coverage.travel_disk`),
+so that other processes on the same model (the server's workers) read them instead of asking.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from analysis import settings
+from analysis.coverage.travel_disk import DiskAnswers
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import geopandas as gpd
 
     from analysis.travel import NearestResult, TravelModel
@@ -52,6 +57,7 @@ class RememberingTravel:
         self._bytes = 0
         self.hits = 0
         self.misses = 0
+        self.disk: DiskAnswers | None = None
         if hasattr(travel, "snap_distance_m"):
             # only models that snap offer access legs
             self.snap_distance_m = self._snap_distance_m
@@ -60,14 +66,21 @@ class RememberingTravel:
         # road nodes and other attributes of the wrapped model
         return getattr(self._travel, name)
 
-    def _remember(self, key: tuple[Any, ...], compute: Any) -> Any:
+    def _remember(self, key: tuple[Any, ...], compute: Any, *, parts: int = 1) -> Any:
         hit = self._answers.get(key)
         if hit is not None:
             self._answers.move_to_end(key)
             self.hits += 1
             return hit[0]
-        self.misses += 1
-        value = compute()
+        kept = self.disk.load(key, parts) if self.disk is not None else None
+        if kept is not None:
+            self.hits += 1
+            value = kept if parts > 1 else kept[0]
+        else:
+            self.misses += 1
+            value = compute()
+            if self.disk is not None:
+                self.disk.save(key, value if parts > 1 else (value,))
         arrays = value if isinstance(value, tuple) else (value,)
         size = int(sum(np.asarray(a).nbytes for a in arrays))
         limit = settings.TRAVEL_CACHE_MB * 1e6
@@ -131,7 +144,7 @@ class RememberingTravel:
                 np.asarray(res.snap_distance_m, dtype=np.float64),
             )
 
-        minutes, index, snap = self._remember(key, compute)
+        minutes, index, snap = self._remember(key, compute, parts=3)
         return NearestResult(minutes, index, snap)
 
     def nearest_distance_m(
@@ -152,6 +165,7 @@ class RememberingTravel:
                     sources_xy, targets_xy, profile=profile, cutoff_m=cutoff_m
                 )
             ),
+            parts=2,
         )
 
     def _snap_distance_m(self, points_xy: np.ndarray, *, profile: str) -> np.ndarray:
@@ -198,3 +212,33 @@ def remembering(travel: TravelModel) -> TravelModel:
     except TypeError:
         return travel
     return wrapper  # type: ignore[return-value]
+
+
+def share_on_disk(
+    travel: TravelModel, directory: Path | str, *, identity: str, max_bytes: int
+) -> TravelModel:
+    """Keep *travel*'s answers in *directory* as well, for every process that shares the folder.
+
+    Runs on *travel* (or on its wrapper) then read an answer another process computed instead of
+    asking the model again. Processes forked afterwards (the server's workers) inherit the setting.
+
+    Parameters
+    ----------
+    travel
+        A travel model.
+    directory
+        Folder of the answers (see :class:`analysis.coverage.travel_disk.DiskAnswers`).
+    identity
+        What the model was built from (e.g. a hash of the road network file and its settings).
+    max_bytes
+        Bound of the folder.
+
+    Returns
+    -------
+    TravelModel
+        The remembering wrapper of *travel* (see :func:`remembering`), now also on disk.
+    """
+    wrapper = remembering(travel)
+    if isinstance(wrapper, RememberingTravel):
+        wrapper.disk = DiskAnswers(directory, identity=identity, max_bytes=max_bytes)
+    return wrapper
