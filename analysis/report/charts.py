@@ -75,6 +75,14 @@ class _Chart:
         """*text* ("中文 English"), or its English half when no Chinese font is installed."""
         return text if self.font else text.split(" ", 1)[-1]
 
+    def titled(self, title: str, *, xlabel: str, ylabel: str | None = None, grid_axis: str = "both") -> None:
+        """Set the bilingual title and axis labels and draw a light grid along *grid_axis*."""
+        self.ax.set_title(self.label(title))
+        self.ax.set_xlabel(self.label(xlabel))
+        if ylabel is not None:
+            self.ax.set_ylabel(self.label(ylabel))
+        self.ax.grid(True, axis=grid_axis, alpha=0.3)  # type: ignore[arg-type]
+
     def png(self, source: str) -> bytes:
         """Finish the chart (fonts, source line, layout) and return it as PNG bytes."""
         line = self.label(f"数据来源 Source: {source}")
@@ -208,10 +216,11 @@ def coverage_chart_png(
         ax.axhline(float(circle["target"]) * 100, color=TARGET_COLOUR, linewidth=0.8, linestyle="--")
     ax.set_xlim(0, max(minutes) if minutes else 30)
     ax.set_ylim(0, 100)
-    ax.set_xlabel(chart.label("出行时间（分钟）Travel time (minutes)"))
-    ax.set_ylabel(chart.label("人口比例（%）Share of population (%)"))
-    ax.set_title(chart.label("t分钟内可达人口比例 Population reached within t minutes, by mode and tier"))
-    ax.grid(True, alpha=0.3)
+    chart.titled(
+        "t分钟内可达人口比例 Population reached within t minutes, by mode and tier",
+        xlabel="出行时间（分钟）Travel time (minutes)",
+        ylabel="人口比例（%）Share of population (%)",
+    )
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=7, frameon=False)
     return chart.png(source_line(document))
 
@@ -296,9 +305,11 @@ def towns_chart_png(document: Mapping[str, Any], *, dpi: int = 110) -> bytes:
             text += chart.label(f"  缺口 short {round(short):,} 人 people")
         ax.text(min(row["share"] * 100 + 1, 70), float(yi), text, va="center", fontsize=7)
     ax.set_xlim(0, 100)
-    ax.set_xlabel(chart.label(f"{minutes:g}分钟内人口比例（%）Share within {minutes:g} min (%)"))
-    ax.set_title(chart.label(f"各镇街{minutes:g}分钟覆盖率与目标 {minutes:g}-minute share by town vs target"))
-    ax.grid(True, axis="x", alpha=0.3)
+    chart.titled(
+        f"各镇街{minutes:g}分钟覆盖率与目标 {minutes:g}-minute share by town vs target",
+        xlabel=f"{minutes:g}分钟内人口比例（%）Share within {minutes:g} min (%)",
+        grid_axis="x",
+    )
     return chart.png(source_line(document))
 
 
@@ -360,10 +371,12 @@ def ems_chart_png(document: Mapping[str, Any], *, dpi: int = 110) -> bytes:
             va="top",
             color="#1f4e79",
         )
-    ax.set_xlabel(chart.label("急救响应时间（调度+车程，分钟）Response time, dispatch + drive (minutes)"))
-    ax.set_ylabel(chart.label("人口（千人）People (thousands)"))
-    ax.set_title(chart.label("急救响应时间分布 Ambulance response-time distribution"))
-    ax.grid(True, axis="y", alpha=0.3)
+    chart.titled(
+        "急救响应时间分布 Ambulance response-time distribution",
+        xlabel="急救响应时间（调度+车程，分钟）Response time, dispatch + drive (minutes)",
+        ylabel="人口（千人）People (thousands)",
+        grid_axis="y",
+    )
     return chart.png(source_line(document))
 
 
@@ -423,10 +436,11 @@ def lorenz_chart_png(document: Mapping[str, Any], *, dpi: int = 110) -> bytes:
         ax.plot(xs, ys, linewidth=1.6, label=chart.label(f"{label}（Gini {gini_text}）"))
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
-    ax.set_xlabel(chart.label("累计人口比例（%，由少到多排序）Cumulative share of people (%, lowest first)"))
-    ax.set_ylabel(chart.label("累计比例（%）Cumulative share of the total (%)"))
-    ax.set_title(chart.label("洛伦兹曲线 Lorenz curves"))
-    ax.grid(True, alpha=0.3)
+    chart.titled(
+        "洛伦兹曲线 Lorenz curves",
+        xlabel="累计人口比例（%，由少到多排序）Cumulative share of people (%, lowest first)",
+        ylabel="累计比例（%）Cumulative share of the total (%)",
+    )
     ax.legend(fontsize=7, loc="upper left")
     return chart.png(source_line(document))
 
@@ -457,10 +471,11 @@ def siting_chart_png(document: Mapping[str, Any], *, dpi: int = 100) -> bytes:
     ax.plot(counts, shares, "o", color="#e6550d", markersize=3)
     ax.set_xlim(0, max(counts) if len(counts) > 1 else 1)
     ax.set_ylim(max(0.0, min(shares) - 5), min(100.0, max(shares) + 5))
-    ax.set_xlabel(chart.label("新增站点数（按排名）New sites added (by rank)"))
-    ax.set_ylabel(chart.label("覆盖人口比例（%）Population covered (%)"))
-    ax.set_title(chart.label("逐站累计覆盖 Cumulative coverage by added site"))
-    ax.grid(True, alpha=0.3)
+    chart.titled(
+        "逐站累计覆盖 Cumulative coverage by added site",
+        xlabel="新增站点数（按排名）New sites added (by rank)",
+        ylabel="覆盖人口比例（%）Population covered (%)",
+    )
     source = "; ".join(
         str(x) for x in (document.get("network_source"), document.get("population_source")) if x
     )
