@@ -132,6 +132,20 @@ MAX_DISPATCH_MINUTES: float = 60.0
 MAX_EMS_RADIUS_M: float = 50_000.0
 #: Largest AED walking radius accepted, metres: nobody carries an AED farther in time.
 MAX_AED_WALK_RADIUS_M: float = 2000.0
+#: Spacing of the AED demand points inside populated cells, metres: a 200 m walk is smaller than a
+#: 500 m population cell, so a cell's people are spread over points this far apart (a cell centre is
+#: not where its people live).
+AED_DEMAND_SPACING_M: float = 100.0
+#: OpenStreetMap ``amenity`` values taken as public places that can host an AED.
+AED_PLACE_AMENITIES: tuple[str, ...] = ("school", "townhall", "marketplace", "community_centre")
+#: AED candidates HiGHS chooses among when there are more (e.g. the demand lattice): this many × the number
+#: of new sites, those reaching the most people on their own; at least ``AED_CANDIDATE_POOL_MIN``. On
+#: Jinjiang's 72k-point lattice HiGHS proves the pool's optimum in about a second, the whole in no minute.
+AED_CANDIDATE_POOL_FACTOR: int = 20
+AED_CANDIDATE_POOL_MIN: int = 2000
+#: Side of the square tiles in which walking distances to AED candidates are computed on a road
+#: network, metres: each tile's candidates against the demand within a walk of the tile.
+AED_NETWORK_TILE_M: float = 1000.0
 #: Right end of the coverage-vs-minutes curve in reports, minutes (twice the circle).
 CURVE_MAX_MINUTES: int = 30
 #: How many worst-served cells and towns a coverage report lists.

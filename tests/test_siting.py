@@ -424,6 +424,8 @@ def test_recommend_sites_ems_on_a_line() -> None:
 
 def test_recommend_sites_facility_and_aed_defaults() -> None:
     from analysis.siting import recommend_sites
+    from analysis.siting.aed import walk_demand_points
+    from analysis.travel import StraightLineTravel
 
     # facility: the hospital at 8 km is the existing site; the best new one is 6 km (300)
     doc = recommend_sites(
@@ -437,14 +439,17 @@ def test_recommend_sites_facility_and_aed_defaults() -> None:
     assert doc["existing_sites"] == ["hosp-0"]
     assert doc["direction"] == "to_sources"
     assert doc["sites"][0]["added_population"] == 300.0
-    # aed: ceil(1,050 / 10,000) = 1 AED needed, 0 reported -> 1 new; candidates are the cell centres.
-    # 200 m at 4.5 km/h = 2.67 min, here 2.67 km: the 6 km cell reaches 4, 6 and 8 km (50+300+400).
-    doc = recommend_sites(tiny_inputs(), _travel(), kind="aed")
+    # aed: ceil(1,050 / 10,000) = 1 AED needed, 0 reported -> 1 new, at the scale of a walk (the 400 cell
+    # is densest: its lattice point covers the points within 200 m / 1.4 in a straight line; checked by
+    # brute force over every point in tests/test_siting_aed.py)
+    doc = recommend_sites(tiny_inputs(), StraightLineTravel(crs=WORKING), kind="aed")
     assert doc["count"] == 1
+    assert doc["radius_m"] == 200.0
     assert doc["threshold_minutes"] == pytest.approx(200 / 75, abs=1e-4)
-    assert doc["sites"][0]["added_population"] == 750.0
+    points_of_cell_4 = int((walk_demand_points(tiny_inputs().population.cells, crs=WORKING).cell == 4).sum())
+    assert doc["sites"][0]["added_population"] == pytest.approx(9 * 400 / points_of_cell_4, abs=0.1)
     assert doc["profile"] == "walk"
-    assert any("unknown" in a for a in doc["assumptions"])
+    assert any("where the AEDs in place stand is unknown" in a for a in doc["assumptions"])
 
 
 def test_recommend_sites_rejects_bad_requests() -> None:

@@ -37,6 +37,7 @@ from analysis.datasets.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 from analysis.datasets.geojson import check_geojson_crs, read_json
 from analysis.datasets.headers import HEADER_ALIASES, KIND_ALIASES, STATUS_ALIASES, canonical_header
 from analysis.datasets.layers import load_boundary, load_facts, load_towns
+from analysis.datasets.places import PLACES_FILE, load_places
 from analysis.datasets.tables import Table, read_table
 from analysis.errors import CRSError, DataError, ParameterError
 from analysis.population import PopulationSurface, load_population
@@ -140,6 +141,9 @@ class Inputs:
         Population surface.
     facts
         Reported figures keyed by id.
+    places
+        Public places that could host an AED (``places.geojson``, Points in EPSG:4326), None when the
+        folder has none.
     """
 
     facilities: gpd.GeoDataFrame
@@ -147,6 +151,7 @@ class Inputs:
     towns: gpd.GeoDataFrame
     population: PopulationSurface
     facts: dict[str, dict[str, Any]]
+    places: gpd.GeoDataFrame | None = None
 
 
 def load_inputs(data_dir: Path | None = None) -> Inputs:
@@ -156,7 +161,7 @@ def load_inputs(data_dir: Path | None = None) -> Inputs:
     ----------
     data_dir
         Folder with facilities.geojson, boundary.geojson, towns.geojson, population.geojson
-        and facts.json; ``None`` means the embedded Jinjiang default.
+        and facts.json (and optionally places.geojson); ``None`` means the embedded Jinjiang default.
 
     Returns
     -------
@@ -179,6 +184,7 @@ def load_inputs(data_dir: Path | None = None) -> Inputs:
         towns=load_towns(folder / DATASETS["towns"]),
         population=load_population(folder / DATASETS["population"]),
         facts=load_facts(folder / DATASETS["facts"]),
+        places=load_places(folder / PLACES_FILE),
     )
 
 
@@ -194,6 +200,7 @@ __all__ = [
     "KIND_ALIASES",
     "LONLAT_COLUMNS",
     "NETWORK_FILE",
+    "PLACES_FILE",
     "PRECISIONS",
     "STATUSES",
     "STATUS_ALIASES",
@@ -210,6 +217,7 @@ __all__ = [
     "load_facilities",
     "load_facts",
     "load_inputs",
+    "load_places",
     "load_towns",
     "network_path",
     "read_json",

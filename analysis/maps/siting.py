@@ -25,6 +25,7 @@ from analysis.maps.legends import add_panel, swatch
 from analysis.maps.markers import add_facility_layers, facility_legend, marker_icon
 from analysis.maps.page import start_map
 from analysis.report.charts import siting_chart_png
+from analysis.siting.aed.setup import UNIFORM_RANKING_NOTE
 
 
 def _esc(value: Any) -> str:
@@ -155,6 +156,8 @@ def siting_map(
     )
     add_panel(m, panel, title_html=f"<h4>{html.escape(title)}</h4>")
     lines = caveats(document, population_modelled=population_modelled)
+    if document.get("ranking_within_town_meaningful") is False:
+        lines.insert(0, UNIFORM_RANKING_NOTE)
     lines += [str(a) for a in document.get("assumptions", []) if "unknown" in str(a)]
     if document.get("optimal") is False:
         # a time-limited answer is never shown as the optimum
@@ -170,7 +173,8 @@ def reach_text(document: Mapping[str, Any]) -> str:
     profile = str(document.get("profile", ""))
     if document.get("kind") == "aed":
         walk = f"≈ {float(threshold):.1f} 分钟 min" if threshold is not None else ""
-        return f"步行 {settings.AED_WALK_RADIUS_M:g} 米 walk {settings.AED_WALK_RADIUS_M:g} m ({walk})"
+        radius_m = float(document.get("radius_m") or settings.AED_WALK_RADIUS_M)
+        return f"步行 {radius_m:g} 米 walk {radius_m:g} m ({walk})"
     if threshold is None:
         return profile
     if document.get("kind") == "ems":

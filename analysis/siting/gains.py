@@ -121,6 +121,33 @@ def cell_ranks(model: LocationModel) -> list[int | None]:
     return [int(r) if r >= 0 else None for r in rank]
 
 
+def cell_ranks_of_points(
+    ranks: list[int | None], cell_of_point: np.ndarray, n_cells: int
+) -> list[int | None]:
+    """Per population cell, the best rank of its demand points (for maps of a walk-scale model).
+
+    Parameters
+    ----------
+    ranks
+        Per demand point, as :func:`cell_ranks` gives them.
+    cell_of_point
+        The cell (row) of each demand point.
+    n_cells
+        Number of cells.
+
+    Returns
+    -------
+    list
+        Per cell: 0 when an existing site covers one of its points, else the smallest rank covering one,
+        None when no point of it is covered.
+    """
+    big = np.iinfo(np.int64).max
+    values = np.array([big if r is None else r for r in ranks], dtype=np.int64)
+    best = np.full(n_cells, big, dtype=np.int64)
+    np.minimum.at(best, np.asarray(cell_of_point, dtype=np.int64), values)
+    return [None if b == big else int(b) for b in best]
+
+
 def dominated_columns(
     coverage: sp.spmatrix, weights: np.ndarray, *, keep: np.ndarray | None = None
 ) -> np.ndarray:

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 #: Version of the stored siting documents; part of the data fingerprint, so a change of the document
 #: never serves an older stored result.
-RESULTS_VERSION = "siting-results-1"
+RESULTS_VERSION = "siting-results-2"
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 

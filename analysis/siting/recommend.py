@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -12,11 +13,13 @@ import numpy as np
 from analysis import settings
 from analysis.display import modelled_phrase
 from analysis.errors import ParameterError
+from analysis.siting.aed.gap import aed_gap
+from analysis.siting.aed.setup import AedSetup, prepare_aed
 from analysis.siting.budget import Budget
 from analysis.siting.candidates import candidates_xy, grid_candidates
 from analysis.siting.demand import aggregate_demand
 from analysis.siting.documents import solution_label
-from analysis.siting.gains import cell_ranks
+from analysis.siting.gains import cell_ranks, cell_ranks_of_points
 from analysis.siting.kinds import CANDIDATE_FILTERS, KINDS, MODELS, CandidateFilter, Kind, ModelName
 from analysis.siting.models import (
     BackupCovering,
@@ -26,7 +29,7 @@ from analysis.siting.models import (
     PMedian,
     SetCovering,
 )
-from analysis.siting.use_cases import aed_default_count, existing_sites, use_case
+from analysis.siting.use_cases import UseCase, existing_sites, use_case
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -144,8 +147,73 @@ def _gap_percent(model: LocationModel) -> float | None:
     return round(100.0 * abs(bound - value) / abs(bound), 4)
 
 
+def _dense(cost: np.ndarray | None) -> np.ndarray:
+    if cost is None:
+        msg = "this model needs the travel-cost matrix, which walk-scale AED siting does not build"
+        raise ParameterError(msg)
+    return cost
+
+
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+def _cost_setup(
+    inputs: Inputs,
+    travel: TravelModel,
+    *,
+    case: UseCase,
+    candidates: gpd.GeoDataFrame | None,
+    candidate_filter: str,
+    spacing_m: float | None,
+    existing_xy: np.ndarray,
+    say: Callable[[str], None],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, str]:
+    """Cells, candidates, sites and the dense cell × site cost matrix of the 120 and facility use cases."""
+    population = inputs.population
+    weights = population.populations
+    crs = travel.crs
+    cells_xy = population.points_xy(crs)
+    if candidates is not None:
+        cand_xy = candidates_xy(candidates, inputs.boundary, crs=crs)
+        candidate_source = f"{len(cand_xy)} user-supplied candidate sites"
+    else:
+        spacing = settings.CANDIDATE_SPACING_M if spacing_m is None else spacing_m
+        cand_xy = grid_candidates(inputs.boundary, spacing_m=spacing, crs=crs)
+        candidate_source = f"grid every {spacing:g} m inside the county outline"
+        if candidate_filter == "populated" and len(cand_xy) and len(cells_xy):
+            from scipy.spatial import cKDTree
+
+            dist, nearest = cKDTree(cells_xy).query(cand_xy)
+            keep = (weights[nearest] > 0) & (dist <= settings.POPULATION_CELL_M)
+            cand_xy = cand_xy[keep]
+            candidate_source += ", populated cells only"
+
+    sites_xy = np.vstack([cand_xy, existing_xy]) if len(existing_xy) else cand_xy
+    say(f"travel times from {len(sites_xy)} sites to {len(cells_xy)} cells ({case.profile})")
+    cost = travel.matrix(
+        sites_xy,
+        cells_xy,
+        profile=case.profile,
+        direction=case.direction,
+        cutoff_minutes=case.threshold_minutes,
+    ).T
+    n_cand = len(cand_xy)
+    existing = np.arange(n_cand, len(sites_xy), dtype=np.int64)
+    if candidates is None and candidate_filter == "uncovered" and existing.size:
+        covered = (cost[:, existing] <= case.threshold_minutes).any(axis=1)
+        from scipy.spatial import cKDTree
+
+        _, nearest = cKDTree(cells_xy).query(cand_xy)
+        keep = ~np.asarray(covered, dtype=bool)[nearest]
+        columns = np.concatenate([np.flatnonzero(keep), existing])
+        cost = cost[:, columns]
+        cand_xy = cand_xy[keep]
+        sites_xy = sites_xy[columns]
+        n_cand = len(cand_xy)
+        existing = np.arange(n_cand, n_cand + len(existing_xy), dtype=np.int64)
+        candidate_source += ", outside the existing sites' coverage only"
+    return cells_xy, cand_xy, sites_xy, cost, n_cand, existing, candidate_source
 
 
 def recommend_sites(
@@ -282,12 +350,25 @@ def recommend_sites(
     population = inputs.population
     weights = population.populations
     total = float(weights.sum())
+    if kind == "aed" and model not in ("mclp", "lscp"):
+        msg = f"model {model!r} is not offered for AEDs (a walk is a covering question); use mclp or lscp"
+        raise ParameterError(msg)
     if kind == "aed" and count is None and model != "lscp":
-        count, note = aed_default_count(total, inputs.facts)
-        assumptions.append(note)
-        if count < 1:
-            msg = "the reported AEDs already meet 1 per 10,000 people; pass count= to site more"
+        gap = aed_gap(total, inputs.facilities, inputs.facts, include_planned=include_planned)
+        if gap["gap"] is None:
+            msg = (
+                "how many public AEDs are in place is unknown (no AED records, no reported count), so the "
+                "gap to 1 per 10,000 people is unknown; pass count= (the number of new AEDs)"
+            )
             raise ParameterError(msg)
+        if gap["gap"] < 1:
+            msg = "the known AEDs already meet 1 per 10,000 people; pass count= to site more"
+            raise ParameterError(msg)
+        count = int(gap["gap"])
+        assumptions.append(
+            f"AED budget = the gap: {gap['needed']} needed for 1 per {gap['people_per_aed']:,} people minus "
+            f"{gap['known']} known ({gap['known_source']})"
+        )
     if model != "lscp" and count is None:
         msg = f"count (number of new sites) is required for kind {kind!r}"
         raise ParameterError(msg)
@@ -296,7 +377,6 @@ def recommend_sites(
         raise ParameterError(msg)
 
     say("preparing population cells and candidate sites")
-    cells_xy = population.points_xy(crs)
     existing_xy, existing_ids, unlocated = existing_sites(
         inputs.facilities, kind, include_planned=include_planned, crs=crs
     )
@@ -304,48 +384,41 @@ def recommend_sites(
         f"{len(existing_ids)} existing {kind} sites kept open"
         + (f"; {unlocated} more without a known location are not counted" if unlocated else "")
     )
-    if candidates is not None:
-        cand_xy = candidates_xy(candidates, inputs.boundary, crs=crs)
-        candidate_source = f"{len(cand_xy)} user-supplied candidate sites"
-    elif kind == "aed":
-        cand_xy = cells_xy[weights > 0]
-        candidate_source = f"centres of the {len(cand_xy)} populated population cells"
-    else:
-        spacing = settings.CANDIDATE_SPACING_M if spacing_m is None else spacing_m
-        cand_xy = grid_candidates(inputs.boundary, spacing_m=spacing, crs=crs)
-        candidate_source = f"grid every {spacing:g} m inside the county outline"
-        if candidate_filter == "populated" and len(cand_xy) and len(cells_xy):
-            from scipy.spatial import cKDTree
-
-            dist, nearest = cKDTree(cells_xy).query(cand_xy)
-            keep = (weights[nearest] > 0) & (dist <= settings.POPULATION_CELL_M)
-            cand_xy = cand_xy[keep]
-            candidate_source += ", populated cells only"
-
-    sites_xy = np.vstack([cand_xy, existing_xy]) if len(existing_xy) else cand_xy
-    say(f"travel times from {len(sites_xy)} sites to {len(cells_xy)} cells ({case.profile})")
-    cost = travel.matrix(
-        sites_xy,
-        cells_xy,
-        profile=case.profile,
-        direction=case.direction,
-        cutoff_minutes=case.threshold_minutes,
-    ).T
-    n_cand = len(cand_xy)
-    existing = np.arange(n_cand, len(sites_xy), dtype=np.int64)
-    if candidates is None and kind != "aed" and candidate_filter == "uncovered" and existing.size:
-        covered = (cost[:, existing] <= case.threshold_minutes).any(axis=1)
-        from scipy.spatial import cKDTree
-
-        _, nearest = cKDTree(cells_xy).query(cand_xy)
-        keep = ~np.asarray(covered, dtype=bool)[nearest]
-        columns = np.concatenate([np.flatnonzero(keep), existing])
-        cost = cost[:, columns]
-        cand_xy = cand_xy[keep]
-        sites_xy = sites_xy[columns]
+    aed: AedSetup | None = None
+    cost: np.ndarray | None = None
+    if kind == "aed":
+        radius_m = settings.AED_WALK_RADIUS_M if aed_walk_radius_m is None else float(aed_walk_radius_m)
+        aed = prepare_aed(
+            inputs,
+            travel,
+            radius_m=radius_m,
+            count=None if model == "lscp" else count,
+            candidates=candidates,
+            existing_xy=existing_xy,
+            include_planned=include_planned,
+        )
+        assumptions += aed.assumptions
+        if not existing_ids:
+            assumptions.append(
+                "where the AEDs in place stand is unknown (none has a location), so the baseline counts no "
+                "AED coverage and new sites may duplicate them"
+            )
+        cells_xy, weights = aed.demand.xy, aed.demand.population
+        cand_xy, candidate_source = aed.cand_xy, aed.candidate_source
+        sites_xy = np.vstack([cand_xy, existing_xy]) if len(existing_xy) else cand_xy
         n_cand = len(cand_xy)
-        existing = np.arange(n_cand, n_cand + len(existing_xy), dtype=np.int64)
-        candidate_source += ", outside the existing sites' coverage only"
+        existing = np.arange(n_cand, len(sites_xy), dtype=np.int64)
+    else:
+        cells_xy, cand_xy, sites_xy, cost, n_cand, existing, candidate_source = _cost_setup(
+            inputs,
+            travel,
+            case=case,
+            candidates=candidates,
+            candidate_filter=candidate_filter,
+            spacing_m=spacing_m,
+            existing_xy=existing_xy,
+            say=say,
+        )
     if n_cand == 0:
         msg = "no candidate sites are left; supply candidates or use candidate_filter='all'"
         raise ParameterError(msg)
@@ -360,7 +433,7 @@ def recommend_sites(
         )
         assumptions.extend(notes)
         mexclp = ExpectedCovering.from_cost_matrix(
-            cost,
+            _dense(cost),
             weights,
             threshold=case.threshold_minutes,
             k=int(count or 0),
@@ -377,7 +450,7 @@ def recommend_sites(
         )
     elif model == "backup":
         backup = BackupCovering.from_cost_matrix(
-            cost, weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
+            _dense(cost), weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
         ).solve(budget=budget)
         solved = backup
         extra = {
@@ -391,15 +464,29 @@ def recommend_sites(
             f"coverage by a second station {1 - backup.primary_weight:g}; sites are ranked by first coverage"
         )
     elif model == "mclp":
-        solved = MaximalCovering.from_cost_matrix(
-            cost, weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
-        )
+        if aed is not None:
+            solved = MaximalCovering.from_coverage_matrix(
+                aed.coverage.matrix,
+                weights,
+                threshold=aed.coverage.radius_m,
+                p=int(count or 0),
+                existing=existing,
+            )
+        else:
+            solved = MaximalCovering.from_cost_matrix(
+                _dense(cost), weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
+            )
         start = _start_columns(start_sites, cand_xy, crs=crs)
         solved.solve(budget=budget, start_sites=start)
     elif model == "lscp":
-        solved = SetCovering.from_cost_matrix(
-            cost, weights, threshold=case.threshold_minutes, share=share, existing=existing
-        )
+        if aed is not None:
+            solved = SetCovering.from_coverage_matrix(
+                aed.coverage.matrix, weights, threshold=aed.coverage.radius_m, share=share, existing=existing
+            )
+        else:
+            solved = SetCovering.from_cost_matrix(
+                _dense(cost), weights, threshold=case.threshold_minutes, share=share, existing=existing
+            )
         solved.solve(budget=budget)
     else:
         cutoff = case.threshold_minutes * settings.PMEDIAN_CUTOFF_FACTOR
@@ -418,7 +505,7 @@ def recommend_sites(
         ).solve(budget=budget)
         # rank and report coverage on the full cells, as for the covering models
         solved = MaximalCovering.from_cost_matrix(
-            cost, weights, threshold=case.threshold_minutes, p=pmedian.p, existing=existing
+            _dense(cost), weights, threshold=case.threshold_minutes, p=pmedian.p, existing=existing
         )
         solved._rank(pmedian.selected)
         solved._finish_from(pmedian)
@@ -450,11 +537,15 @@ def recommend_sites(
         }
         for i in range(len(table))
     ]
+    if aed is not None and aed.place_rows is not None:
+        for site, column in zip(sites, table["site"].to_numpy(dtype=np.int64), strict=True):
+            site.update(aed.place_rows[column] if column < n_cand else {})
     if model == "mexclp":
         columns = table["site"].to_numpy(dtype=np.int64)
         for site, column in zip(sites, columns, strict=True):
             site["station_id"] = existing_ids[column - n_cand] if column >= n_cand else None
-    assumptions.append("a population cell counts as covered when its centre is within the threshold")
+    if aed is None:
+        assumptions.append("a population cell counts as covered when its centre is within the threshold")
     if population.modelled:
         assumptions.append(modelled_phrase(population.source))
     if travel.network_source == settings.STRAIGHT_LINE_SOURCE:
@@ -470,6 +561,20 @@ def recommend_sites(
         )
     optimal = not solved.time_limited
     gap_percent = _gap_percent(pmedian if pmedian is not None else solved)
+    label: str | None = None
+    if aed is not None and aed.pooled and model == "mclp":
+        # optimal among the pool; the sum of the largest single-site gains bounds the whole
+        optimal = False
+        bound = solved.baseline_population + float(aed.fields["pool_bound_added_population"])
+        pool_gap = round(100.0 * max(bound - solved.covered_population, 0.0) / bound, 4) if bound > 0 else 0.0
+        gap_percent = None if gap_percent is None else max(gap_percent, pool_gap)
+        label = (
+            f"候选池内最优 optimal among the {len(aed.cand_xy):,} candidates reaching the most people alone "
+            f"(in {budget.elapsed():.1f} s), within {gap_percent:.2f} % of the optimum over all "
+            f"{aed.candidate_count:,}"
+            if not solved.time_limited and gap_percent is not None
+            else None
+        )
     doc: dict[str, Any] = {
         "kind": kind,
         "model": model,
@@ -494,7 +599,8 @@ def recommend_sites(
         "budget_seconds": round(budget.seconds, 3),
         "optimal": optimal,
         "gap_percent": gap_percent,
-        "solution_label": solution_label(
+        "solution_label": label
+        or solution_label(
             optimal=optimal, seconds=budget.elapsed(), gap_percent=gap_percent, stopped=budget.stop.is_set()
         ),
         "network_source": travel.network_source,
@@ -502,8 +608,14 @@ def recommend_sites(
         "assumptions": assumptions,
     }
     doc.update(extra)
+    if aed is not None:
+        doc.update(aed.fields)
+        doc["sites_per_town"] = dict(sorted(Counter(str(t) for t in towns).items()))
     if include_cells:
-        doc["cell_rank"] = cell_ranks(solved)
+        ranks = cell_ranks(solved)
+        doc["cell_rank"] = (
+            ranks if aed is None else cell_ranks_of_points(ranks, aed.demand.cell, len(population.cells))
+        )
     if pmedian is not None:
         doc["mean_minutes"] = _finite(round(pmedian.mean_cost, 3))
         doc["baseline_mean_minutes"] = _finite(round(pmedian.baseline_mean_cost, 3))

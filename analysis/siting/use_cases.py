@@ -5,9 +5,8 @@ Each has its profile, direction, threshold and existing sites, and says its assu
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -61,11 +60,7 @@ def use_case(
         direction="to_sources",
         threshold_minutes=minutes,
         assumptions=(
-            f"AED access: {radius_m:g} m walking distance, taken as {minutes:.2f} min at {walk_kmh:g} km/h",
-            "existing AED locations are unknown in the default data (only the reported count is known), so "
-            "the baseline counts no AED coverage and new sites may duplicate existing AEDs",
-            "AED candidates are the centres of populated population cells; a cell counts as covered when its "
-            "centre is within the walk, which overstates coverage for cells larger than the walk",
+            f"AED access: {radius_m:g} m walking distance ({minutes:.2f} min at {walk_kmh:g} km/h)",
         ),
     )
 
@@ -82,14 +77,3 @@ def existing_sites(
     pts = located.to_crs(crs).geometry
     xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
     return xy, [str(i) for i in located["id"]], len(rows) - len(located)
-
-
-def aed_default_count(total_population: float, facts: dict[str, dict[str, Any]]) -> tuple[int, str]:
-    target = math.ceil(total_population / settings.PEOPLE_PER_AED)
-    fact = facts.get("aed_public_count")
-    have = int(fact["value"]) if fact and fact.get("value") is not None else 0
-    year = fact.get("year") if fact else None
-    note = (
-        f"AED budget = 1 per {settings.PEOPLE_PER_AED:,} people ({target}) minus {have} reported public AEDs"
-    )
-    return target - have, note + (f" ({year})" if year else "")

@@ -60,42 +60,62 @@ class LocationModel:
 
     name: ClassVar[str] = "location"
 
+    #: Whether the model needs only who covers whom (and so can be built from a sparse coverage matrix).
+    accepts_coverage: ClassVar[bool] = False
+
     def __init__(
         self,
-        cost: np.ndarray,
+        cost: np.ndarray | None,
         weights: np.ndarray,
         *,
         threshold: float,
         existing: Sequence[int] | np.ndarray | None = None,
+        coverage: sp.spmatrix | None = None,
     ) -> None:
-        cost = np.asarray(cost, dtype=np.float64)
         weights = np.asarray(weights, dtype=np.float64).ravel()
-        if cost.ndim != 2:
-            msg = f"cost must be a 2-D demand × site matrix, got shape {cost.shape}"
-            raise ParameterError(msg)
-        if weights.size != cost.shape[0]:
-            msg = f"weights has {weights.size} entries but the cost matrix has {cost.shape[0]} demand rows"
+        if coverage is not None:
+            if cost is not None:
+                msg = "give a cost matrix or a coverage matrix, not both"
+                raise ParameterError(msg)
+            self.coverage = sp.csc_matrix(coverage, dtype=bool)
+            self.coverage.eliminate_zeros()
+            shape = self.coverage.shape
+            what = "coverage"
+        else:
+            if cost is None:
+                msg = "a cost matrix (or, for covering models, a coverage matrix) is required"
+                raise ParameterError(msg)
+            cost = np.asarray(cost, dtype=np.float64)
+            if cost.ndim != 2:
+                msg = f"cost must be a 2-D demand × site matrix, got shape {cost.shape}"
+                raise ParameterError(msg)
+            if np.any(np.isnan(cost)) or np.any(cost < 0):
+                msg = "cost matrix has negative or NaN travel costs; use inf for unreachable pairs"
+                raise ParameterError(msg)
+            shape = cost.shape
+            what = "cost"
+        if weights.size != shape[0]:
+            msg = f"weights has {weights.size} entries but the {what} matrix has {shape[0]} demand rows"
             raise ParameterError(msg)
         if np.any(~np.isfinite(weights)) or np.any(weights < 0):
             msg = "weights (population) must be finite and non-negative; fix the population column"
             raise ParameterError(msg)
-        if np.any(np.isnan(cost)) or np.any(cost < 0):
-            msg = "cost matrix has negative or NaN travel costs; use inf for unreachable pairs"
-            raise ParameterError(msg)
         if not (math.isfinite(threshold) and threshold >= 0):
             msg = f"threshold must be a finite non-negative number, got {threshold}"
             raise ParameterError(msg)
-        self.cost = cost
+        #: Demand × site costs; None when the model was built from a coverage matrix.
+        self.cost: np.ndarray | None = cost
         self.weights = weights
         self.threshold = float(threshold)
-        self.n_demand, self.n_sites = cost.shape
+        self.n_demand, self.n_sites = int(shape[0]), int(shape[1])
         self.existing = as_index_array(existing, self.n_sites)
         is_existing = np.zeros(self.n_sites, dtype=bool)
         is_existing[self.existing] = True
         #: Column indices of the sites that may be opened.
         self.candidates = np.flatnonzero(~is_existing).astype(np.int64)
-        #: Sparse coverage: only pairs within the threshold are stored.
-        self.coverage = coverage_matrix(cost, self.threshold)
+        if cost is not None:
+            #: Sparse coverage: only pairs within the threshold are stored.
+            self.coverage = coverage_matrix(cost, self.threshold)
         self.total_population = float(weights.sum())
         base = np.asarray(self.coverage[:, self.existing].sum(axis=1)).ravel() > 0
         #: Demand already covered by the existing sites.
@@ -112,6 +132,13 @@ class LocationModel:
         self.time_limited = False
         self.solve_seconds = 0.0
         self.solver = SOLVER_NAME
+
+    def dense_cost(self) -> np.ndarray:
+        """The demand × site cost matrix (models built from coverage alone have none)."""
+        if self.cost is None:
+            msg = f"the {self.name} model was built from a coverage matrix and has no travel costs"
+            raise ParameterError(msg)
+        return self.cost
 
     def _check_p(self, p: int) -> int:
         if isinstance(p, bool) or int(p) != p or p < 1:
@@ -260,6 +287,56 @@ class LocationModel:
             is outside (0, 1].
         """
         return cls(cost, weights, threshold=threshold, existing=existing, **options)
+
+    @classmethod
+    def from_coverage_matrix(
+        cls,
+        coverage: sp.spmatrix,
+        weights: np.ndarray,
+        *,
+        threshold: float,
+        existing: Sequence[int] | np.ndarray | None = None,
+        **options: Any,
+    ) -> Self:
+        """Build a covering model from a sparse demand × site coverage matrix, never densifying it.
+
+        For demand too fine for a dense matrix (e.g. AED demand every 100 m: tens of thousands of points
+        and as many candidates); the HiGHS formulation and the ranking are those of
+        :meth:`from_cost_matrix`.
+
+        Parameters
+        ----------
+        coverage
+            Boolean (or 0/1) scipy.sparse matrix, shape (n_demand, n_sites): true where the site covers
+            the demand point. Existing and candidate sites share the columns.
+        weights
+            Population of each demand point.
+        threshold
+            The reach the coverage was built with (e.g. metres of walk), for messages only.
+        existing
+            Column indices (or a boolean mask) of existing sites, forced open; none when None.
+        **options
+            Model options: ``p`` (MCLP), ``share`` (LSCP).
+
+        Returns
+        -------
+        MaximalCovering | SetCovering
+
+        Raises
+        ------
+        ParameterError
+            The model needs travel costs (p-median, MEXCLP, backup covering), or shapes disagree.
+        """
+        if not cls.accepts_coverage:
+            msg = (
+                f"the {cls.name} model needs travel costs, not only who covers whom; build it with "
+                "from_cost_matrix"
+            )
+            raise ParameterError(msg)
+        if not sp.issparse(coverage):
+            msg = "coverage must be a scipy.sparse matrix (demand × site)"
+            raise ParameterError(msg)
+        return cls(None, weights, threshold=threshold, existing=existing, coverage=coverage, **options)
 
     @classmethod
     def from_geodataframe(

@@ -40,17 +40,19 @@ class SetCovering(LocationModel):
     """
 
     name: ClassVar[str] = "lscp"
+    accepts_coverage: ClassVar[bool] = True
 
     def __init__(
         self,
-        cost: np.ndarray,
+        cost: np.ndarray | None,
         weights: np.ndarray,
         *,
         threshold: float,
         share: float = 1.0,
         existing: Sequence[int] | np.ndarray | None = None,
+        coverage: sp.spmatrix | None = None,
     ) -> None:
-        super().__init__(cost, weights, threshold=threshold, existing=existing)
+        super().__init__(cost, weights, threshold=threshold, existing=existing, coverage=coverage)
         if not (0.0 < share <= 1.0):
             msg = f"share must be in (0, 1], got {share}; e.g. 1.0 for full or 0.95 for 95% coverage"
             raise ParameterError(msg)

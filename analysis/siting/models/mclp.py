@@ -38,17 +38,19 @@ class MaximalCovering(LocationModel):
     """
 
     name: ClassVar[str] = "mclp"
+    accepts_coverage: ClassVar[bool] = True
 
     def __init__(
         self,
-        cost: np.ndarray,
+        cost: np.ndarray | None,
         weights: np.ndarray,
         *,
         threshold: float,
         p: int,
         existing: Sequence[int] | np.ndarray | None = None,
+        coverage: sp.spmatrix | None = None,
     ) -> None:
-        super().__init__(cost, weights, threshold=threshold, existing=existing)
+        super().__init__(cost, weights, threshold=threshold, existing=existing, coverage=coverage)
         self.p = self._check_p(p)
 
     def solve(

@@ -90,13 +90,11 @@ class PMedian(LocationModel):
         cand = self.candidates
         n_x = cand.size
         w = self.weights
-        if self.existing.size:
-            base = self.cost[:, self.existing].min(axis=1)
-        else:
-            base = np.full(self.n_demand, np.inf)
+        cost = self.dense_cost()
+        base = cost[:, self.existing].min(axis=1) if self.existing.size else np.full(self.n_demand, np.inf)
         if self.unserved_cost is not None:
             base = np.minimum(base, self.unserved_cost)
-        cand_cost = self.cost[:, cand]
+        cand_cost = cost[:, cand]
         better = cand_cost < base[:, None]
         populated = w > 0
         stuck = populated & ~np.isfinite(base) & ~better.any(axis=1)
