@@ -1,7 +1,8 @@
 """A county folder: its manifest ``county.toml`` (name, code, working CRS, plan, targets) and its inputs.
 
 A county folder holds ``boundary.geojson``, ``facilities.geojson``, ``population.geojson``, optionally
-``towns.geojson``, ``facts.json`` and ``network/drive.graphml.gz``, and the manifest. ``data/`` is
+``towns.geojson``, ``facts.json``, ``places.geojson`` (public places, AED candidates) and
+``network/drive.graphml.gz``, and the manifest. ``data/`` is
 Jinjiang's folder. The manifest looks like::
 
     name_zh = "晋江市"
@@ -466,7 +467,7 @@ def load_county_inputs(county: County) -> Inputs:
     """Read every input of a county folder, checked against its own outline in its own CRS.
 
     A folder without ``towns.geojson`` has no towns (per-town tables say so); one without ``facts.json``
-    has no reported figures.
+    has no reported figures; one without ``places.geojson`` has no public places (AED candidates).
 
     Parameters
     ----------
@@ -482,7 +483,7 @@ def load_county_inputs(county: County) -> Inputs:
     DataError
         A required file is missing (the message says how to build it) or malformed.
     """
-    from analysis.datasets import Inputs, load_boundary, load_facilities, load_towns
+    from analysis.datasets import PLACES_FILE, Inputs, load_boundary, load_facilities, load_places, load_towns
     from analysis.facts import load_facts
     from analysis.population import load_population
 
@@ -496,6 +497,7 @@ def load_county_inputs(county: County) -> Inputs:
         towns=load_towns(towns_path) if towns_path.is_file() else empty_towns(),
         population=load_population(_require(county, "population")),
         facts=load_facts(facts_path) if facts_path.is_file() else {},
+        places=load_places(county.folder / PLACES_FILE),
     )
 
 

@@ -287,3 +287,56 @@ def test_outline_in_another_datum_or_crs(form: str, tmp_path: Path) -> None:
     # the GCJ-02 shift here is ~500 m; after the explicit conversion the outline is back within a metre
     assert got.symmetric_difference(want).area < 1.0 * want.length
     assert ("GCJ-02" in (folder / "README.md").read_text(encoding="utf-8")) == (form == "gcj02")
+
+
+def test_aed_siting_walks_the_real_roads_to_a_public_place(kouvola: Path, tmp_path: Path) -> None:
+    import shutil
+
+    import numpy as np
+
+    from analysis.datasets import network_path
+    from analysis.siting.aed import walk_demand_points
+    from analysis.travel import load_travel_model
+
+    folder = tmp_path / "kouvola"
+    shutil.copytree(kouvola, folder)
+    # a planner's own public place (the extract's one school lies just outside this outline)
+    place = {"id": "k-p1", "name": "Test hall", "amenity": "townhall", "source": "made-up test point"}
+    (folder / "places.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {**place, "precision": "exact"},
+                        "geometry": {"type": "Point", "coordinates": [26.950, 60.530]},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    doc = json.loads(
+        _ok(["site", "--kind", "aed", "--count", "1", "--data-dir", str(folder), "--format", "json"]).stdout
+    )
+    assert doc["candidate_count"] == 1 and "public places" in doc["candidate_source"]
+    assert doc["sites"][0]["place_id"] == "k-p1" and doc["radius_m"] == 200
+    assert any("walking distance on the road network" in a for a in doc["assumptions"])
+    # the people within 200 m of walk, from the same roads asked directly for every demand point
+    inputs = load_county_inputs(load_county(folder))
+    travel = load_travel_model(network_path(folder), crs=load_county(folder).crs)
+    assert "OpenStreetMap" in travel.network_source
+    demand = walk_demand_points(inputs.population.cells, crs=travel.crs)
+    site = gpd.GeoSeries.from_xy([26.950], [60.530], crs="EPSG:4326").to_crs(travel.crs)
+    minutes = travel.matrix(
+        np.column_stack([site.x, site.y]),
+        demand.xy,
+        profile="walk",
+        direction="to_sources",
+        cutoff_minutes=200 / 75,
+    )[0]
+    assert doc["sites"][0]["added_population"] == pytest.approx(
+        demand.population[minutes <= 200 / 75].sum(), abs=0.1
+    )
+    assert doc["sites"][0]["added_population"] > 0

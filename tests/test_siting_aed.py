@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import warnings
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import shapely
+from scipy.spatial import cKDTree
 from typer.testing import CliRunner
 
 from analysis import settings
@@ -68,7 +70,7 @@ def test_demand_points_every_100_m_share_their_cell() -> None:
     assert shapely.box(X0 + 1510, Y0 + 10, X0 + 1560, Y0 + 60).contains(shapely.Point(demand.xy[sliver][0]))
     assert demand.population.sum() == pytest.approx(3007.0)  # nobody lost or invented
     lattice = demand.xy[demand.cell != 3]
-    gaps, _ = __import__("scipy.spatial", fromlist=["cKDTree"]).cKDTree(lattice).query(lattice, k=2)
+    gaps, _ = cKDTree(lattice).query(lattice, k=2)
     assert gaps[:, 1].max() == pytest.approx(100.0)  # no point farther than 100 m from the next
     with pytest.raises(ParameterError, match="positive"):
         walk_demand_points(_cells(), spacing_m=0)
@@ -147,8 +149,8 @@ class _RoadTravel:
 
 def test_network_walk_coverage_tiles_match_the_whole_matrix() -> None:
     rng = np.random.default_rng(3)
-    demand = rng.uniform(0, 4000, (500, 2)) + [X0, Y0]
-    sites = rng.uniform(0, 4000, (90, 2)) + [X0, Y0]
+    demand = rng.uniform(0, 4000, (500, 2)) + np.array([X0, Y0])
+    sites = rng.uniform(0, 4000, (90, 2)) + np.array([X0, Y0])
     walk = walk_coverage(_RoadTravel(), sites, demand, radius_m=200.0)  # type: ignore[arg-type]
     dist = np.hypot(demand[:, None, 0] - sites[None, :, 0], demand[:, None, 1] - sites[None, :, 1])
     assert walk.on_network and walk.radius_m == 200.0
@@ -253,7 +255,8 @@ def test_public_places_from_a_real_extract(tmp_path: Path) -> None:
     assert more["amenity"].value_counts().to_dict() == {"parking": 12, "school": 1}
     path = tmp_path / "places.geojson"
     places.to_file(path, driver="GeoJSON")
-    assert load_places(path)["id"].tolist() == ["osm-way-180464603"]
+    read = load_places(path)
+    assert read is not None and read["id"].tolist() == ["osm-way-180464603"]
     places.drop(columns=["source"]).to_file(path, driver="GeoJSON")
     with pytest.raises(DataError, match="source"):
         load_places(path)
@@ -281,7 +284,7 @@ def test_default_data_answers_aed_at_walk_scale_on_cli_api_and_map(client: TestC
     assert doc["aed_gap"]["gap"] == 147 == doc["count"]  # ceil(2,061,551 / 10,000) − the 60 reported
     assert doc["aed_gap"]["known"] == load_inputs().facts["aed_public_count"]["value"]
     added = [s["added_population"] for s in doc["sites"]]
-    assert all(a >= b for a, b in zip(added, added[1:], strict=False))  # diminishing returns
+    assert all(a >= b for a, b in itertools.pairwise(added))  # diminishing returns
     # a site adds the people of a walk (9 lattice points of 25), not those of a whole 500 m cell
     assert added[0] < 0.5 * load_inputs().population.populations.max()
     assert len(set(added)) > 10  # not one number repeated by a uniform grid of cells

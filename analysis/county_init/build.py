@@ -296,6 +296,23 @@ def init_county(folder: str | Path, options: InitOptions, *, progress: Progress 
         tell("路网 Roads")
         name, source, nodes = _roads_step(county, options.osm, outline)
         written[name] = (f"road graph ({nodes:,} nodes)", source)
+        from analysis.county_init.osm_places import public_places_from_osm
+        from analysis.datasets import PLACES_FILE
+
+        tell("公共场所 Public places (AED candidates)")
+        places = public_places_from_osm(options.osm, outline=outline)
+        if len(places):
+            write_layer(places, root / PLACES_FILE, name="places")
+            kinds = "|".join(settings.AED_PLACE_AMENITIES)
+            written[PLACES_FILE] = (
+                f"{len(places)} public places (AED candidates)",
+                f"OpenStreetMap extract {options.osm.name}, amenity={kinds} (© OpenStreetMap contributors, "
+                "ODbL 1.0)",
+            )
+        else:
+            notes.append(
+                f"the extract has no public places (amenity={'|'.join(settings.AED_PLACE_AMENITIES)})"
+            )
 
     surface = None
     if options.census is not None:

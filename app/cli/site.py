@@ -60,7 +60,8 @@ def site(
             "-k",
             help=(
                 "ems: 120 stations (14-min response incl. 3-min dispatch, ambulance). facility: health "
-                "facilities (15-min circle). aed: public AEDs (200 m walk)."
+                "facilities (15-min circle). aed: public AEDs (200 m walk; demand every 100 m, candidates "
+                "the folder's public places or else the demand lattice)."
             ),
         ),
     ],

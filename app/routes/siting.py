@@ -95,10 +95,13 @@ class SitingRequest(BaseModel):
         default=None,
         ge=1,
         le=MAX_COUNT,
-        description="Number of new sites (mclp, pmedian). Default for aed: the gap to 1 per 10,000 people.",
+        description="Number of new sites (mclp, pmedian). Default for aed: the gap to 1 per 10,000 people "
+        "(refused when the AEDs in place are unknown).",
     )
     candidates: CandidateCollection | None = Field(
-        default=None, description="Candidate sites inside the county; default: a grid over the county."
+        default=None,
+        description="Candidate sites inside the county; default: a grid over the county (aed: the folder's "
+        "public places, else the 100 m demand lattice).",
     )
     model: SiteModel = Field(
         default=SiteModel.mclp,
@@ -138,6 +141,7 @@ class Site(BaseModel):
     """One recommended site; ranks follow the population each adds.
 
     mexclp answers add ``station_id``: the existing station an added ambulance goes to (null: a new site).
+    aed answers from public places add ``place_id``, ``place_name`` and ``amenity`` (school, townhall, ...).
     """
 
     model_config = ConfigDict(extra="allow")
@@ -346,6 +350,13 @@ def post_siting(request: SitingRequest, state: StateDep) -> Any:
     of candidates, unknown kind, candidates outside the county) gets a 422 whose `detail` says what to fix.
     An answer stopped by its time budget says so (`optimal: false`, `gap_percent`, `solution_label`); a
     run longer than a few seconds answers `202` with a job to poll at `/api/siting/jobs/{id}`.
+
+    `kind=aed` works at the scale of a walk: demand at points every 100 m inside populated cells
+    (`demand_points`, `demand_spacing_m`), a walking radius in metres (`radius_m`, 200; a straight line
+    × 1.4 without a road network, as `assumptions` says), candidates from the folder's public places
+    (`places.geojson`) or else the demand lattice (`candidate_source`), `aed_gap` (needed for 1 per
+    10,000 minus known, `gap: null` when the AEDs in place are unknown), `sites_per_town`, and
+    `ranking_within_town_meaningful: false` when the population is modelled uniformly within towns.
     """
     outcome = solve(state, request, wait_s=_wait_seconds(request.time_limit_s))
     if outcome.document is not None:
