@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -263,6 +264,15 @@ def test_public_places_from_a_real_extract(tmp_path: Path) -> None:
     assert load_places(tmp_path / "none.geojson") is None
 
 
+def _wait_for_job(client: TestClient, job_id: str, *, timeout_s: float = 120.0) -> dict[str, Any]:
+    began = time.monotonic()
+    while True:
+        job: dict[str, Any] = client.get(f"/api/siting/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed") or time.monotonic() - began > timeout_s:
+            return job
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
     from app.config import Settings
@@ -294,8 +304,18 @@ def test_default_data_answers_aed_at_walk_scale_on_cli_api_and_map(client: TestC
     assert doc["covered_population"] <= bound + 0.1
     assert UNIFORM_RANKING_NOTE in doc["assumptions"]
     api = client.post("/api/siting", json={"kind": "aed"})
-    assert api.status_code == 200, api.text
-    body = api.json()
+    if api.status_code == 202:  # a busy machine: the job finishes in its budget
+        job = _wait_for_job(client, api.json()["id"])
+        assert job["status"] == "done", job
+        body, job_id = job["result"], job["id"]
+    else:
+        assert api.status_code == 200, api.text
+        body = api.json()
+        job_id = body["job_id"]
+    # a run that ended (optimal among its pool) is the request's answer: asked again, it is not run again
+    assert body["complete"] is True
+    again = client.post("/api/siting", json={"kind": "aed"})
+    assert again.status_code == 200 and again.json()["job_id"] == job_id
     assert [(s["lon"], s["lat"]) for s in body["sites"]] == [(s["lon"], s["lat"]) for s in doc["sites"]]
     assert body["radius_m"] == 200 and body["aed_gap"]["gap"] == 147
     page = client.get("/maps/siting?kind=aed")

@@ -32,6 +32,15 @@ logger = logging.getLogger(__name__)
 #: never serves an older stored result.
 RESULTS_VERSION = "siting-results-2"
 
+
+def is_final(result: dict[str, Any]) -> bool:
+    """Whether a siting document is the answer of its request, which a new run would only repeat.
+
+    Proven optimal, or a solve that ran to its end (e.g. optimal among a candidate pool, its bound said).
+    """
+    return result.get("optimal") is True or result.get("complete") is True
+
+
 JobStatus = Literal["queued", "running", "done", "failed"]
 
 #: Compute one request: ``(request, budget, start_result) -> document``; *start_result* is the result of
@@ -203,7 +212,7 @@ class JobStore:
         self._set(job_id, progress=dumps(progress))
 
     def finish(self, job_id: str, result: dict[str, Any]) -> None:
-        """Store the result; a proven-optimal one also becomes the final result of the job's key."""
+        """Store the result; a final one (:func:`is_final`) also becomes the final result of the job's key."""
         now = time.time()
         text = dumps(result)
         with connect(self.path) as conn:
@@ -212,7 +221,7 @@ class JobStore:
                 "WHERE id = ?",
                 (text, now, job_id),
             )
-            if result.get("optimal") is True:
+            if is_final(result):
                 conn.execute(
                     "INSERT OR REPLACE INTO siting_results (key, result, created_at) "
                     "SELECT key, ?, ? FROM siting_jobs WHERE id = ?",
@@ -328,7 +337,7 @@ class JobRunner:
             self.store.mark_running(job.id)
             earlier = self.store.latest_done(job.key)
             result = self._compute(job.request, budget, earlier.result if earlier else None)
-            if self._closing and result.get("optimal") is not True:
+            if self._closing and not is_final(result):
                 self.store.mark_queued(job.id)  # cut short by the shutdown: run again after the restart
             else:
                 self.store.finish(job.id, result)

@@ -307,7 +307,8 @@ def recommend_sites(
         JSON-able: ``kind``, ``model``, ``sites`` (ranked, each with ``rank``, ``lon``, ``lat``
         (WGS-84), ``town_code``, ``added_population``, ``cumulative_population``,
         ``cumulative_coverage``), ``baseline_coverage``, ``coverage``, ``solver``,
-        ``solve_seconds``, ``elapsed_seconds``, ``budget_seconds``, ``optimal``, ``gap_percent``
+        ``solve_seconds``, ``elapsed_seconds``, ``budget_seconds``, ``optimal``, ``complete`` (the solve
+        ran to its end: not stopped by time or on request), ``gap_percent``
         (distance of the best bound from the solution, % of the solution; None when unknown),
         ``solution_label``, ``status``, ``time_limited``, ``threshold_minutes``,
         ``profile``, ``network_source``, ``population_source``, ``assumptions`` and counts.
@@ -598,6 +599,7 @@ def recommend_sites(
         "elapsed_seconds": round(budget.elapsed(), 3),
         "budget_seconds": round(budget.seconds, 3),
         "optimal": optimal,
+        "complete": not solved.time_limited and not budget.stop.is_set(),
         "gap_percent": gap_percent,
         "solution_label": label
         or solution_label(
