@@ -45,7 +45,11 @@ def lorenz_curve(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, n
         Cumulative population shares and cumulative value shares, both from 0 to 1 (empty when
         nothing is weighted or the values sum to 0).
     """
-    v, w = _clean(values, weights)
+    return _curve(*_clean(values, weights))
+
+
+def _curve(v: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lorenz curve of values already cleaned and sorted by :func:`_clean`."""
     total_w = float(w.sum())
     total_v = float((v * w).sum())
     if total_w <= 0 or total_v <= 0:
@@ -70,7 +74,10 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float | None:
     float or None
         0 when everyone has the same value; ``None`` when undefined (no weight, or all values 0).
     """
-    x, y = lorenz_curve(values, weights)
+    return _gini(*lorenz_curve(values, weights))
+
+
+def _gini(x: np.ndarray, y: np.ndarray) -> float | None:
     if len(x) == 0:
         return None
     area = float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2.0))
@@ -100,9 +107,14 @@ def palma(
     float or None
         ``None`` when undefined (the bottom group holds nothing, or no weight).
     """
+    return _palma(*lorenz_curve(values, weights), top_share=top_share, bottom_share=bottom_share)
+
+
+def _palma(
+    x: np.ndarray, y: np.ndarray, *, top_share: float | None = None, bottom_share: float | None = None
+) -> float | None:
     top = float(settings.PALMA_TOP_SHARE if top_share is None else top_share)
     bottom = float(settings.PALMA_BOTTOM_SHARE if bottom_share is None else bottom_share)
-    x, y = lorenz_curve(values, weights)
     if len(x) == 0:
         return None
     low = float(np.interp(bottom, x, y))
@@ -125,7 +137,10 @@ def coefficient_of_variation(values: np.ndarray, weights: np.ndarray) -> float |
     float or None
         ``None`` when undefined (no weight, or mean 0).
     """
-    v, w = _clean(values, weights)
+    return _cv(*_clean(values, weights))
+
+
+def _cv(v: np.ndarray, w: np.ndarray) -> float | None:
     total_w = float(w.sum())
     if total_w <= 0:
         return None
@@ -153,8 +168,11 @@ def lorenz_points(values: np.ndarray, weights: np.ndarray, *, n: int | None = No
     list of list of float
         Empty when the curve is undefined.
     """
+    return _points(*lorenz_curve(values, weights), n=n)
+
+
+def _points(x: np.ndarray, y: np.ndarray, *, n: int | None = None) -> list[list[float]]:
     count = int(settings.LORENZ_POINTS if n is None else n)
-    x, y = lorenz_curve(values, weights)
     if len(x) == 0:
         return []
     grid = np.linspace(0.0, 1.0, count)
@@ -182,12 +200,15 @@ def inequality(values: np.ndarray, weights: np.ndarray) -> dict[str, Any]:
     counted = np.isfinite(v) & (w > 0)
     population = float(w[counted].sum())
     mean = float((v[counted] * w[counted]).sum() / population) if population > 0 else None
+    # sorted once for every measure
+    sorted_v, sorted_w = _clean(v, w)
+    x, y = _curve(sorted_v, sorted_w)
     return {
-        "gini": gini(v, w),
-        "palma": palma(v, w),
-        "cv": coefficient_of_variation(v, w),
+        "gini": _gini(x, y),
+        "palma": _palma(x, y),
+        "cv": _cv(sorted_v, sorted_w),
         "mean": mean,
         "population": population,
         "population_left_out": float(w[(w > 0) & ~counted].sum()),
-        "lorenz": lorenz_points(v, w),
+        "lorenz": _points(x, y),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +17,7 @@ from analysis.coverage.shortfalls import county_shortfalls, town_shortfalls
 from analysis.coverage.worst_served import worst_served
 
 if TYPE_CHECKING:
+    from analysis.coverage.fixed_parts import FixedParts
     from analysis.coverage.options import ResolvedOptions
     from analysis.coverage.scenario import ScenarioTravel
     from analysis.coverage.town_table import TownContext
@@ -34,7 +35,41 @@ def _town_means(minutes: np.ndarray, towns: TownContext) -> np.ndarray:
         return np.where(weight > 0, total / weight, np.nan)
 
 
-def travel_equity(travel: ScenarioTravel, towns: TownContext, *, dispatch_minutes: float) -> dict[str, Any]:
+def _both(minutes: np.ndarray, towns: TownContext) -> dict[str, Any]:
+    return {
+        "county": inequality(minutes, towns.index.population),
+        "across_towns": inequality(_town_means(minutes, towns), towns.index.town_population),
+    }
+
+
+def mode_equity(travel: ScenarioTravel, towns: TownContext) -> dict[str, dict[str, Any]]:
+    """Inequality of minutes to the nearest facility, per mode and tier (no threshold changes it).
+
+    Parameters
+    ----------
+    travel
+        The scenario's travel.
+    towns
+        The run's towns.
+
+    Returns
+    -------
+    dict
+        ``[mode][tier]`` → ``{"county": …, "across_towns": …}`` (see :func:`travel_equity`).
+    """
+    return {
+        mode: {tier: _both(values, towns) for tier, values in tiers.items()}
+        for mode, tiers in travel.minutes.items()
+    }
+
+
+def travel_equity(
+    travel: ScenarioTravel,
+    towns: TownContext,
+    *,
+    dispatch_minutes: float,
+    by_mode: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Inequality of travel minutes to the nearest facility, per mode and tier, and of ambulance response.
 
     Parameters
@@ -45,6 +80,8 @@ def travel_equity(travel: ScenarioTravel, towns: TownContext, *, dispatch_minute
         The run's towns.
     dispatch_minutes
         Added to ambulance drive minutes for the response.
+    by_mode
+        :func:`mode_equity` of the same travel when already known.
 
     Returns
     -------
@@ -52,20 +89,9 @@ def travel_equity(travel: ScenarioTravel, towns: TownContext, *, dispatch_minute
         ``by_mode[mode][tier]`` and ``ems_response``, each ``{"county": …, "across_towns": …}``
         (see :func:`analysis.coverage.equity.inequality`); people not reached are left out and counted.
     """
-    pop = towns.index.population
-
-    def both(minutes: np.ndarray) -> dict[str, Any]:
-        return {
-            "county": inequality(minutes, pop),
-            "across_towns": inequality(_town_means(minutes, towns), towns.index.town_population),
-        }
-
     return {
-        "by_mode": {
-            mode: {tier: both(values) for tier, values in tiers.items()}
-            for mode, tiers in travel.minutes.items()
-        },
-        "ems_response": both(travel.ems_drive + dispatch_minutes),
+        "by_mode": mode_equity(travel, towns) if by_mode is None else by_mode,
+        "ems_response": _both(travel.ems_drive + dispatch_minutes, towns),
         "note": (
             "Population-weighted Gini, Palma ratio (top 10 % over bottom 40 %) and coefficient of "
             "variation of minutes to the nearest facility: 0 means everyone waits as long; higher means "
@@ -203,15 +229,22 @@ def shortfalls(
 
 
 def worst_served_block(
-    queries: TravelQueries, towns: TownContext, travel: ScenarioTravel, opts: ResolvedOptions
+    queries: TravelQueries,
+    towns: TownContext,
+    travel: ScenarioTravel,
+    opts: ResolvedOptions,
+    *,
+    service_circle: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The slowest tenth of people by the headline service-circle mode and by ambulance response."""
+    """The slowest tenth of people by the headline service-circle mode and by ambulance response.
+
+    *service_circle* is the first part when already known (it depends on no threshold).
+    """
     cells = queries.cells
+    if service_circle is None:
+        service_circle = worst_served(travel.minutes[opts.profile]["any"], towns.index, cells.cell_ids)
     return {
-        "service_circle": {
-            "profile": opts.profile,
-            **worst_served(travel.minutes[opts.profile]["any"], towns.index, cells.cell_ids),
-        },
+        "service_circle": {"profile": opts.profile, **service_circle},
         "ems_response": worst_served(travel.ems_drive + opts.dispatch_minutes, towns.index, cells.cell_ids),
     }
 
@@ -223,6 +256,8 @@ def evaluate_measures(
     *,
     opts: ResolvedOptions,
     facts: Mapping[str, Any] | None,
+    parts: FixedParts | None = None,
+    tag: Hashable = None,
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Equity, accessibility, shortfalls and the worst-served of one scenario.
 
@@ -234,6 +269,9 @@ def evaluate_measures(
         The run's options.
     facts
         Reported figures.
+    parts, tag
+        Where the measures no threshold changes are remembered, and under which name for this
+        scenario; ``None``: computed each time.
 
     Returns
     -------
@@ -241,11 +279,23 @@ def evaluate_measures(
         The JSON-able blocks (``equity``, ``accessibility``, ``shortfalls``, ``worst_served``) and
         the per-cell accessibility scores per capacity column.
     """
-    access, scores = accessibility(queries, towns, travel)
+
+    def fixed() -> tuple[Any, ...]:
+        return (
+            accessibility(queries, towns, travel),
+            shortfalls(queries, towns, travel, facts=facts),
+            mode_equity(travel, towns),
+            worst_served(travel.minutes[opts.profile]["any"], towns.index, queries.cells.cell_ids),
+        )
+
+    (access, scores), short, by_mode, slowest = (
+        fixed() if parts is None else parts.get(("measures", tag), fixed)
+    )
+    equity = travel_equity(travel, towns, dispatch_minutes=opts.dispatch_minutes, by_mode=by_mode)
     measures = {
-        "equity": travel_equity(travel, towns, dispatch_minutes=opts.dispatch_minutes),
+        "equity": equity,
         "accessibility": access,
-        "shortfalls": shortfalls(queries, towns, travel, facts=facts),
-        "worst_served": worst_served_block(queries, towns, travel, opts),
+        "shortfalls": short,
+        "worst_served": worst_served_block(queries, towns, travel, opts, service_circle=slowest),
     }
     return measures, scores

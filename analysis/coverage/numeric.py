@@ -10,14 +10,26 @@ import pandas as pd
 
 from analysis import settings
 
+_PLAIN = (str, int, bool, type(None))
+
 
 def _jsonable(obj: Any) -> Any:
     """Numpy scalars to Python, NaN/inf to None, tuples to lists, recursively."""
+    kind = type(obj)
+    # the common cases first: documents are mostly plain floats, strings, dicts and lists
+    if kind is float:
+        return obj if math.isfinite(obj) else None
+    if kind in _PLAIN:
+        return obj
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [_jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
+        if obj.dtype.kind == "f":
+            return [v if math.isfinite(v) else None for v in obj.tolist()]
+        if obj.dtype.kind in "iub":
+            return obj.tolist()
         return [_jsonable(v) for v in obj.tolist()]
     if isinstance(obj, np.bool_ | bool):
         return bool(obj)

@@ -7,6 +7,7 @@ leg (straight distance to the road it joins) is kept per profile for the report.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -128,10 +129,12 @@ class CellTable:
         """Number of cells."""
         return len(self.population)
 
-    @property
+    @functools.cached_property
     def query_xy(self) -> np.ndarray:
-        """Centroids of the snappable cells, the targets of every travel query."""
-        return self.xy[self.snappable]
+        """Centroids of the snappable cells, the targets of every travel query (read-only)."""
+        xy = self.xy[self.snappable]
+        xy.setflags(write=False)
+        return xy
 
     def widen(self, values: np.ndarray, fill: float) -> np.ndarray:
         """Columns of the snappable cells → all cells, *fill* for the others."""

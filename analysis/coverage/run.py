@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 
 from analysis.coverage.document import assemble_document, cells_frame
+from analysis.coverage.fixed_parts import FixedParts, fixed_parts
 from analysis.coverage.measures import evaluate_measures
 from analysis.coverage.numeric import _jsonable
 from analysis.coverage.options import CoverageOptions, resolve_options
@@ -52,6 +53,7 @@ def _evaluate(
     opts: ResolvedOptions,
     *,
     with_planned: bool,
+    parts: FixedParts,
 ) -> Scenario:
     travel = scenario_travel(queries, with_planned=with_planned)
     results = evaluate_standards(
@@ -61,8 +63,12 @@ def _evaluate(
         opts=opts,
         facts=inputs.facts,
         network_source=queries.travel.network_source,
+        parts=parts,
+        tag=("scenario", with_planned),
     )
-    measures, scores = evaluate_measures(queries, towns, travel, opts=opts, facts=inputs.facts)
+    measures, scores = evaluate_measures(
+        queries, towns, travel, opts=opts, facts=inputs.facts, parts=parts, tag=("scenario", with_planned)
+    )
     return Scenario(travel, results, measures, scores)
 
 
@@ -93,16 +99,21 @@ def run_coverage(
         If the facility or population tables lack required columns.
     """
     opts = resolve_options(options)
-    # travel answers are remembered per model across runs; only thresholds change the document
-    travel = at_period(remembering(travel), opts.period)
-    cells = prepare_cells(inputs.population, travel)
-    facilities = prepare_facilities(inputs.facilities, travel)
+    # travel answers are remembered per model across runs; only thresholds change the document,
+    # and what no threshold changes is remembered per inputs, travel and travel options
+    remembered = remembering(travel)
+    parts = fixed_parts(inputs, remembered, opts)
+    travel = at_period(remembered, opts.period)
+    cells = parts.get("cells", lambda: prepare_cells(inputs.population, travel), shared=True)
+    facilities = parts.get("facilities", lambda: prepare_facilities(inputs.facilities, travel), shared=True)
     queries = TravelQueries(travel, cells, facilities, opts)
-    towns = TownContext.build(inputs.towns, cells)
+    towns = parts.get("towns", lambda: TownContext.build(inputs.towns, cells))
 
-    current = _evaluate(queries, towns, inputs, opts, with_planned=False)
+    current = _evaluate(queries, towns, inputs, opts, with_planned=False, parts=parts)
     planned = (
-        _evaluate(queries, towns, inputs, opts, with_planned=True) if facilities.has_planned else current
+        _evaluate(queries, towns, inputs, opts, with_planned=True, parts=parts)
+        if facilities.has_planned
+        else current
     )
     chosen = planned if opts.include_planned else current
 
@@ -114,6 +125,7 @@ def run_coverage(
         opts=opts,
         facts=inputs.facts,
         network_source=travel.network_source,
+        parts=parts,
     )
     align_town_rows(chosen.results, towns.rows)
     add_town_headlines(towns.rows, chosen.results)

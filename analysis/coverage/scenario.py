@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from analysis.coverage.kinds import EMS_KINDS, MEDICAL_KINDS, TIERS
 from analysis.coverage.service_circle import service_circle_15min
 
 if TYPE_CHECKING:
+    from analysis.coverage.fixed_parts import FixedParts
     from analysis.coverage.options import ResolvedOptions
     from analysis.coverage.town_table import TownContext
     from analysis.coverage.travel_queries import TravelQueries
@@ -159,6 +160,8 @@ def evaluate_standards(
     opts: ResolvedOptions,
     facts: Mapping[str, Any] | None,
     network_source: str,
+    parts: FixedParts | None = None,
+    tag: Hashable = None,
 ) -> list[dict[str, Any]]:
     """Every standard of the plan for one scenario, in the order of :data:`analysis.standards.STANDARDS`.
 
@@ -176,6 +179,9 @@ def evaluate_standards(
         Reported figures.
     network_source
         What the travel times were computed on.
+    parts, tag
+        Where the standards no threshold changes (the counts of facilities) are remembered, and
+        under which name for this scenario and population; ``None``: computed each time.
 
     Returns
     -------
@@ -186,6 +192,35 @@ def evaluate_standards(
     pop, total, active = cells.population, cells.total, travel.active
     kind, table = fac.kind, fac.frame
     counted_ems = table[active & np.isin(kind, EMS_KINDS)]
+
+    def counts() -> list[dict[str, Any]]:
+        return [
+            ambulance_per_30k(
+                counted_ems,
+                total,
+                catchment_population=_catchment_population(pop, travel.nearest_ems, fac.ids),
+                facts=facts,
+            ),
+            negative_pressure_share_40(counted_ems, facts=facts),
+            aed_per_10k(
+                table[active & (kind == "aed")], total, facts=facts, town_population=towns.population
+            ),
+            beds_per_1000(
+                table[active & np.isin(kind, MEDICAL_KINDS)],
+                total,
+                community_population=towns.community_population,
+                facts=facts,
+            ),
+            village_clinic_each_village(table[active], facts=facts),
+            washing_centre_per_subcentre(
+                table[active],
+                subcentre_of=_washing_subcentre(table, active, kind, fac.placed, fac.xy, fac.ids),
+            ),
+        ]
+
+    ambulances, negative_pressure, aed_count, beds, villages, washing = (
+        counts() if parts is None else parts.get(("counts", tag), counts)
+    )
     return [
         service_circle_15min(
             travel.minutes,
@@ -213,14 +248,9 @@ def evaluate_standards(
             required_share=opts.required_share,
             network_source=network_source,
         ),
-        ambulance_per_30k(
-            counted_ems,
-            total,
-            catchment_population=_catchment_population(pop, travel.nearest_ems, fac.ids),
-            facts=facts,
-        ),
-        negative_pressure_share_40(counted_ems, facts=facts),
-        aed_per_10k(table[active & (kind == "aed")], total, facts=facts, town_population=towns.population),
+        ambulances,
+        negative_pressure,
+        aed_count,
         aed_walk_access(
             travel.aed_walk_m,
             pop,
@@ -231,14 +261,7 @@ def evaluate_standards(
                 "cannot be measured; see aed_per_10k for the count."
             ),
         ),
-        beds_per_1000(
-            table[active & np.isin(kind, MEDICAL_KINDS)],
-            total,
-            community_population=towns.community_population,
-            facts=facts,
-        ),
-        village_clinic_each_village(table[active], facts=facts),
-        washing_centre_per_subcentre(
-            table[active], subcentre_of=_washing_subcentre(table, active, kind, fac.placed, fac.xy, fac.ids)
-        ),
+        beds,
+        villages,
+        washing,
     ]

@@ -10,6 +10,7 @@ real census table or raster) the range is that one value.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from analysis.coverage.town_table import TownContext
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from analysis.coverage.fixed_parts import FixedParts
     from analysis.coverage.options import ResolvedOptions
     from analysis.coverage.prepared import CellTable
     from analysis.coverage.scenario import ScenarioTravel
@@ -107,6 +109,7 @@ def population_sensitivity(
     opts: ResolvedOptions,
     facts: Mapping[str, Any] | None,
     network_source: str,
+    parts: FixedParts | None = None,
 ) -> dict[str, Any]:
     """Every headline share of the headline scenario under each population model, and its range.
 
@@ -124,6 +127,8 @@ def population_sensitivity(
         The headline scenario's results (gain ``population_range``).
     opts, facts, network_source
         As for :func:`analysis.coverage.scenario.evaluate_standards`.
+    parts
+        Where what no threshold changes is remembered (per population model and scenario).
 
     Returns
     -------
@@ -148,13 +153,17 @@ def population_sensitivity(
                 total=float(population.sum()),
             )
             alt_queries = queries.with_cells(cells)
+            build = functools.partial(TownContext.build, towns, cells)
+            alt_towns = build() if parts is None else parts.get(("towns", name), build)
             alt = evaluate_standards(
                 alt_queries,
-                TownContext.build(towns, cells),
+                alt_towns,
                 travel,
                 opts=opts,
                 facts=facts,
                 network_source=network_source,
+                parts=parts,
+                tag=("population model", name, travel.active.tobytes()),
             )
             shares = _shares(alt, opts.profile)
         for key, value in shares.items():
