@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from analysis.county import stamp_county
 from analysis.siting.jobs import JobRunner, JobStore
 from analysis.siting.request import run_request
+from analysis.siting.use_cases import library_setting
 from app.schemas import jsonable
 
 if TYPE_CHECKING:
@@ -32,7 +33,10 @@ def make_runner(state: AppState) -> JobRunner:
         raise RuntimeError(msg)
 
     def compute(request: dict[str, Any], budget: Budget, earlier: dict[str, Any] | None) -> dict[str, Any]:
-        document = run_request(state.inputs, state.travel, request, budget=budget, start_result=earlier)
+        setting = state.county.setting if state.county is not None else library_setting
+        document = run_request(
+            state.inputs, state.travel, request, budget=budget, start_result=earlier, setting=setting
+        )
         if state.county is not None:
             document = stamp_county(document, state.county)
         out: dict[str, Any] = jsonable(document)

@@ -156,6 +156,35 @@ def test_manifest_targets_reach_the_report_and_the_api(tmp_path: Path) -> None:
     assert api["assumptions"]["EMS_RESPONSE_MINUTES"] == 12.0
 
 
+def test_manifest_targets_reach_siting_on_cli_api_and_map(tmp_path: Path) -> None:
+    folder = _build(tmp_path, lon0=120.0)
+    manifest = folder / "county.toml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8")
+        + "\n[targets]\nems_response_minutes = 12\nservice_circle_minutes = 10\n",
+        encoding="utf-8",
+    )
+    # 12 min response = 3 min dispatch (the library default) + 9 min drive, not 14 = 3 + 11
+    ems = json.loads(
+        _run(["site", "--kind", "ems", "--count", "1", "--format", "json", "--data-dir", str(folder)]).stdout
+    )
+    assert ems["threshold_minutes"] == pytest.approx(9.0)
+    assert any("response 12 min = 3 min dispatch + 9 min drive" in a for a in ems["assumptions"])
+    facility = json.loads(
+        _run(
+            ["site", "--kind", "facility", "--count", "1", "--format", "json", "--data-dir", str(folder)]
+        ).stdout
+    )
+    assert facility["threshold_minutes"] == pytest.approx(10.0)
+    with TestClient(create_app_for(folder)) as client:
+        response = client.post("/api/siting", json={"kind": "ems", "count": 1})
+        assert response.status_code == 200, response.text
+        page = client.get("/maps/siting", params={"kind": "ems", "count": 1}).text
+    assert response.json()["threshold_minutes"] == pytest.approx(9.0)
+    assert response.json()["sites"] == ems["sites"]
+    assert "车程 drive 9 分钟 min" in page
+
+
 def create_app_for(folder: Path) -> Any:
     from app.main import create_app
 

@@ -29,7 +29,7 @@ from analysis.siting.models import (
     PMedian,
     SetCovering,
 )
-from analysis.siting.use_cases import UseCase, existing_sites, use_case
+from analysis.siting.use_cases import SettingLookup, UseCase, existing_sites, library_setting, use_case
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -239,6 +239,7 @@ def recommend_sites(
     ambulances: Mapping[str, int] | None = None,
     busy_fraction: float | None = None,
     assume_unknown_ambulances: int | None = None,
+    setting: SettingLookup = library_setting,
 ) -> dict[str, Any]:
     """Recommend new sites for 120 stations, health facilities or public AEDs.
 
@@ -300,6 +301,10 @@ def recommend_sites(
     assume_unknown_ambulances
         MEXCLP: count stations whose ambulances are unknown as this many (said in the assumptions);
         when None an unknown count is an error, since every expected value would depend on it.
+    setting
+        Where targets left ``None`` come from (response and dispatch minutes, the service circle's minutes
+        and mode, the AED walk): a county's ``County.setting`` so that its ``county.toml`` targets apply,
+        else the library's settings.
 
     Returns
     -------
@@ -341,7 +346,11 @@ def recommend_sites(
         msg = f"unknown candidate filter {candidate_filter!r}; use one of {', '.join(CANDIDATE_FILTERS)}"
         raise ParameterError(msg)
     case = use_case(
-        kind, profile=profile, threshold_minutes=threshold_minutes, aed_walk_radius_m=aed_walk_radius_m
+        kind,
+        profile=profile,
+        threshold_minutes=threshold_minutes,
+        aed_walk_radius_m=aed_walk_radius_m,
+        setting=setting,
     )
     if not (math.isfinite(case.threshold_minutes) and case.threshold_minutes > 0):
         msg = f"threshold must be a positive number of minutes, got {case.threshold_minutes}"
@@ -388,7 +397,7 @@ def recommend_sites(
     aed: AedSetup | None = None
     cost: np.ndarray | None = None
     if kind == "aed":
-        radius_m = settings.AED_WALK_RADIUS_M if aed_walk_radius_m is None else float(aed_walk_radius_m)
+        radius_m = setting("AED_WALK_RADIUS_M") if aed_walk_radius_m is None else float(aed_walk_radius_m)
         aed = prepare_aed(
             inputs,
             travel,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from analysis.errors import ParameterError
 from analysis.siting.kinds import KINDS, MODELS
 from analysis.siting.recommend import recommend_sites
+from analysis.siting.use_cases import SettingLookup, library_setting
 from analysis.store import dumps
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ def run_request(
     budget: Budget,
     candidates: gpd.GeoDataFrame | None = None,
     start_result: Mapping[str, Any] | None = None,
+    setting: SettingLookup = library_setting,
 ) -> dict[str, Any]:
     """Run a siting request: the document of :func:`recommend_sites` with ``cell_rank`` included.
 
@@ -131,6 +133,9 @@ def run_request(
         Candidate sites already read (e.g. from a file); overrides ``request["candidates"]``.
     start_result
         The document of an earlier, time-limited run of the same request: its sites are the warm start.
+    setting
+        Where the targets the request leaves open come from: the county's ``County.setting``, else the
+        library's settings.
 
     Returns
     -------
@@ -159,6 +164,7 @@ def run_request(
         ambulances=req["ambulances"],
         busy_fraction=req["busy_fraction"],
         assume_unknown_ambulances=req["assume_unknown_ambulances"],
+        setting=setting,
     )
     if start_sites:
         document["assumptions"].append(

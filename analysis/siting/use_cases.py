@@ -5,8 +5,9 @@ Each has its profile, direction, threshold and existing sites, and says its assu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -25,24 +26,45 @@ class UseCase:
     assumptions: tuple[str, ...]
 
 
+#: A setting's value by name: the library's (``analysis.settings``) or a county's (``County.setting``).
+SettingLookup = Callable[[str], Any]
+
+
+def library_setting(name: str) -> Any:
+    """The library's own value of setting *name*."""
+    return getattr(settings, name)
+
+
 def use_case(
-    kind: str, *, profile: str | None, threshold_minutes: float | None, aed_walk_radius_m: float | None
+    kind: str,
+    *,
+    profile: str | None,
+    threshold_minutes: float | None,
+    aed_walk_radius_m: float | None,
+    setting: SettingLookup = library_setting,
 ) -> UseCase:
+    """The profile, direction, threshold and assumptions of siting *kind*.
+
+    Targets left ``None`` come from *setting*: a county's own targets (e.g. a 12-minute EMS response in
+    its ``county.toml``) or the library's.
+    """
     if kind == "ems":
-        dispatch = settings.EMS_DISPATCH_MINUTES
-        minutes = settings.EMS_RESPONSE_MINUTES - dispatch if threshold_minutes is None else threshold_minutes
+        dispatch = setting("EMS_DISPATCH_MINUTES")
+        minutes = (
+            setting("EMS_RESPONSE_MINUTES") - dispatch if threshold_minutes is None else threshold_minutes
+        )
         return UseCase(
             profile=profile or "ambulance",
             direction="from_sources",
             threshold_minutes=minutes,
             assumptions=(
-                f"急救圈 EMS circle: response {settings.EMS_RESPONSE_MINUTES:g} min = {dispatch:g} min "
+                f"急救圈 EMS circle: response {setting('EMS_RESPONSE_MINUTES'):g} min = {dispatch:g} min "
                 f"dispatch + {minutes:g} min drive from the station by the {profile or 'ambulance'} profile",
             ),
         )
     if kind == "facility":
-        mode = profile or settings.SERVICE_CIRCLE_PROFILE
-        minutes = settings.SERVICE_CIRCLE_MINUTES if threshold_minutes is None else threshold_minutes
+        mode = profile or setting("SERVICE_CIRCLE_PROFILE")
+        minutes = setting("SERVICE_CIRCLE_MINUTES") if threshold_minutes is None else threshold_minutes
         return UseCase(
             profile=mode,
             direction="to_sources",
@@ -52,7 +74,7 @@ def use_case(
                 "township or community health centre (the plan does not fix the mode)",
             ),
         )
-    radius_m = settings.AED_WALK_RADIUS_M if aed_walk_radius_m is None else aed_walk_radius_m
+    radius_m = setting("AED_WALK_RADIUS_M") if aed_walk_radius_m is None else aed_walk_radius_m
     walk_kmh = settings.DEFAULT_SPEED_KMH["walk"]
     minutes = radius_m / (walk_kmh * 1000.0 / 60.0) if threshold_minutes is None else threshold_minutes
     return UseCase(

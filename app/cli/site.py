@@ -184,7 +184,9 @@ def site(
                 )
 
             budget = Budget(seconds, on_progress=on_progress)
-            document = run_request(inputs, travel, request, budget=budget, candidates=gdf_candidates)
+            document = run_request(
+                inputs, travel, request, budget=budget, candidates=gdf_candidates, setting=county.setting
+            )
             document.pop("cell_rank", None)
     except ParameterError as exc:
         fail(str(exc), 2)
