@@ -340,3 +340,13 @@ def test_aed_siting_walks_the_real_roads_to_a_public_place(kouvola: Path, tmp_pa
         demand.population[minutes <= 200 / 75].sum(), abs=0.1
     )
     assert doc["sites"][0]["added_population"] > 0
+    # the folder's own walking radius (its manifest) is the one the siting uses
+    with (folder / "county.toml").open("a", encoding="utf-8") as manifest:
+        manifest.write("\n[assumptions]\naed_walk_radius_m = 400\n")
+    wider = json.loads(
+        _ok(["site", "--kind", "aed", "--count", "1", "--data-dir", str(folder), "--format", "json"]).stdout
+    )
+    assert (
+        wider["radius_m"] == 400
+        and wider["sites"][0]["added_population"] > doc["sites"][0]["added_population"]
+    )
