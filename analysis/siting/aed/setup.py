@@ -30,9 +30,12 @@ if TYPE_CHECKING:
 
 #: Plain words, Chinese first, for a population spread uniformly within towns.
 UNIFORM_RANKING_NOTE = (
-    "人口在乡镇内按均匀分布建模，同一乡镇内各站点的先后排名没有意义；各乡镇的站点数和AED缺口有意义。"
+    "人口在乡镇内按均匀分布建模，同一乡镇内各站点的先后排名没有意义；各乡镇的站点数只反映各乡镇的平均人口密度"
+    "（密度最高的乡镇先得到站点）；AED缺口来自人口总数与已知数量，不受此影响。"
     "Population is modelled uniformly within each town: the ranking of sites inside a town is not "
-    "meaningful; the number of sites per town and the AED gap are."
+    "meaningful, and the number of sites per town only follows each town's average density (the densest "
+    "town is served first); the AED gap comes from the population total and the known count and does not "
+    "depend on it."
 )
 
 
