@@ -32,6 +32,7 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.travel
+	$(BIN)/python -m benchmarks.isochrones
 	$(BIN)/python -m benchmarks.county
 	$(BIN)/python -m benchmarks.siting
 	$(BIN)/python -m benchmarks.aed

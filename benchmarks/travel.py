@@ -13,8 +13,9 @@ facilities sit on nodes; 100,000 population cells are random points between the 
     times only. The three node-time methods must agree to 1e-6 s.
 (b) The full 50 × N matrix (targets on nodes) against scipy's Dijkstra from the same nodes
     (agreement to 1e-9 min).
-(c) 150 isochrones (50 facilities × 5/10/15 min on foot) against the convex hull of the nodes
-    reached within each band: time and total area.
+
+The 150 isochrones (50 facilities × 5/10/15 min on foot) against the previous shape builder and
+convex hulls are in :mod:`benchmarks.isochrones`.
 
 The last line printed is JSON. Timings are wall-clock on a shared machine: compare the ratios.
 """
@@ -31,7 +32,6 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from analysis.travel import NetworkTravel
@@ -100,15 +100,6 @@ def _best(fn: Any, repeat: int, before: Any = None) -> tuple[float, Any]:
         out = fn()
         best = min(best, time.perf_counter() - t0)
     return best, out
-
-
-def _hull_isochrones(node_xy: np.ndarray, node_s: np.ndarray, bands_s: list[float]) -> list[Any]:
-    """Convex hull of the nodes reached within each band: the common quick baseline."""
-    out = []
-    for band in bands_s:
-        pts = node_xy[node_s <= band]
-        out.append(shapely.convex_hull(shapely.multipoints(pts)) if len(pts) else shapely.Point())
-    return out
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -211,24 +202,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"scipy {scipy_m_s:.3f} s (max diff {matrix_diff:.1e} min)"
     )
 
-    # (c) 150 isochrones: 50 facilities x 5/10/15 min on foot, against convex hulls of reached nodes
-    bands = [5.0, 10.0, 15.0]
-    t0 = time.perf_counter()
-    iso = engine.isochrones(fac_xy, profile="walk", minutes=bands).to_crs(engine.crs)
-    iso_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    hulls = []
-    for f in fac_xy:
-        node_min, _ = engine.node_minutes(f[None, :], profile="walk", cutoff_minutes=bands[-1])
-        hulls.extend(_hull_isochrones(node_xy, node_min, bands))
-    hull_s = time.perf_counter() - t0
-    iso_area = float(iso.geometry.area.sum())
-    hull_area = float(shapely.area(np.array(hulls, dtype=object)).sum())
-    print(
-        f"(c) {len(iso)} isochrones (walk, {bands} min): {iso_s:.2f} s, area {iso_area / 1e6:.1f} km2; "
-        f"convex hulls: {hull_s:.2f} s, area {hull_area / 1e6:.1f} km2 ({hull_area / iso_area:.2f}x)"
-    )
-
     max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     record = {
         "benchmark": "travel",
@@ -249,12 +222,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "engine_matrix_s": round(matrix_s, 3),
         "scipy_matrix_s": round(scipy_m_s, 3),
         "matrix_over_scipy": round(matrix_s / scipy_m_s, 2),
-        "isochrones": len(iso),
-        "isochrone_profile": "walk",
-        "isochrones_s": round(iso_s, 2),
-        "convex_hull_s": round(hull_s, 2),
-        "isochrone_area_km2": round(iso_area / 1e6, 2),
-        "convex_hull_area_km2": round(hull_area / 1e6, 2),
         "engine_build_s": round(build_s, 2),
         "process_max_rss_mb": round(max_rss_mb, 0),
     }

@@ -5,7 +5,8 @@ Two models share one interface (:class:`TravelModel`):
 - :class:`NetworkTravel` (:mod:`~analysis.travel.engine`) runs shortest paths on the road
   graph of each profile (:mod:`~analysis.travel.profile_graph`); points join their nearest
   road (:mod:`~analysis.travel.snapping`); queries (:mod:`~analysis.travel.queries`) and
-  isochrone shapes (:mod:`~analysis.travel.isochrone_shapes`) build on them.
+  isochrone shapes (:mod:`~analysis.travel.isochrone_shapes`, widened around the reached roads
+  by :mod:`~analysis.travel.road_band`) build on them.
 - :class:`StraightLineTravel` (:mod:`~analysis.travel.straight_line`) estimates travel as
   straight-line distance × ``settings.CIRCUITY_FACTOR`` when no road graph is available; its
   results say so (``network_source``).

@@ -54,6 +54,29 @@ def check_minutes(minutes: Sequence[float]) -> list[float]:
     return bands
 
 
+def check_buffer_m(buffer_m: float | None, default: float) -> float:
+    """The half-width of an isochrone's band around its roads, metres (*default* for None).
+
+    Raises
+    ------
+    ParameterError
+        Unless a positive, finite number: a band of no width around a road has no area.
+    """
+    if buffer_m is None:
+        return float(default)
+    try:
+        width = float(buffer_m)
+    except (TypeError, ValueError):
+        width = float("nan")
+    if not (np.isfinite(width) and width > 0):
+        msg = (
+            f"buffer_m must be a positive number of metres (how far from a reached road a place "
+            f"still counts as reached, e.g. 75), got {buffer_m!r}."
+        )
+        raise ParameterError(msg)
+    return width
+
+
 def checked_source_ids(source_ids: Sequence[str] | None, n: int) -> list[str]:
     """One label per source (default ``"0"``, ``"1"``, ...)."""
     if source_ids is None:

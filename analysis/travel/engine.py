@@ -25,8 +25,15 @@ import scipy.sparse as sp
 
 from analysis import network, settings
 from analysis.errors import NetworkError, ParameterError
-from analysis.travel.checks import CheckedTravel, as_xy, check_cutoff, check_direction, empty_isochrones
-from analysis.travel.isochrone_shapes import reach_shape
+from analysis.travel.checks import (
+    CheckedTravel,
+    as_xy,
+    check_buffer_m,
+    check_cutoff,
+    check_direction,
+    empty_isochrones,
+)
+from analysis.travel.isochrone_shapes import reach_shape, reached_edges
 from analysis.travel.model import Direction, NearestResult
 from analysis.travel.profile_graph import ProfileGraph, Topology, build_profile_graph
 from analysis.travel.queries import augment, direct_costs, join_ends, multi_source, source_runs
@@ -434,10 +441,12 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
     ) -> gpd.GeoDataFrame:
         """Areas within each band of each source, following the roads.
 
-        Each shape is the union of the road parts reachable within the band (edges cut where
-        the band ends, from node times) and the sources' access legs, widened by *buffer_m*.
-        A place far from every reached road is outside even if reached roads surround it —
-        these are not convex hulls.
+        Each shape is every place within *buffer_m* of the road parts reachable within the
+        band (edges cut where the band ends, from node times), the source's access leg and the
+        source itself. A place farther than *buffer_m* from every reached road is outside even
+        if reached roads surround it — these are not convex hulls. The band is built from the
+        blocks the reached roads enclose (:mod:`analysis.travel.road_band`), the same area as
+        buffering each piece and unioning them, at a fraction of the cost.
 
         Parameters
         ----------
@@ -452,8 +461,10 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         source_ids
             One label per source (default ``"0"``, ``"1"``, ...).
         buffer_m
-            Half-width of the band around reached roads; ``None`` →
-            ``settings.ISOCHRONE_BUFFER_M``.
+            Half-width of the band around reached roads, metres: a place this close to a
+            reached road counts as reached (a home along the street). Positive; ``None`` →
+            ``settings.ISOCHRONE_BUFFER_M`` (75 m). Zero, negative or non-numbers raise
+            :class:`~analysis.errors.ParameterError`.
 
         Returns
         -------
@@ -462,10 +473,7 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
             ``minutes``, ``network_source``.
         """
         pg, bands, sources, ids = self._isochrone_args(sources_xy, profile, minutes, direction, source_ids)
-        width = settings.ISOCHRONE_BUFFER_M if buffer_m is None else float(buffer_m)
-        if not width >= 0:
-            msg = f"buffer_m must be a non-negative number of metres, got {buffer_m!r}."
-            raise ParameterError(msg)
+        width = check_buffer_m(buffer_m, settings.ISOCHRONE_BUFFER_M)
         if len(sources) == 0:
             return empty_isochrones(settings.GEOGRAPHIC_CRS)
         t0 = time.perf_counter()
@@ -478,6 +486,8 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         records: list[dict[str, Any]] = []
         for rows, dist in source_runs(aug, n, len(sources), bands[-1] * 60.0):
             for row, i in enumerate(rows):
+                # the widest band's edges hold every narrower band's
+                edges = reached_edges(pg, dist[row, :n], bands[-1] * 60.0, direction)
                 for band in bands:
                     geom = reach_shape(
                         pg,
@@ -492,6 +502,7 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
                         arrays=self._arrays,
                         curved=self._curved,
                         buffer_m=width,
+                        edges=edges,
                     )
                     records.append({"source_id": ids[i], "minutes": band, "geometry": geom})
         gdf = gpd.GeoDataFrame(records, geometry="geometry", crs=self.crs)

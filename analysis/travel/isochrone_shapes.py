@@ -1,9 +1,11 @@
 """Isochrone shapes: the road parts reached within a band, widened by a buffer.
 
-A shape is the union of the road pieces reachable within the band (edges cut where the band
-ends, from node times), the source's own road from where it joins, and its access leg, each
-widened by ``buffer_m``. A place far from every reached road is outside even if reached roads
-surround it: these are not convex hulls.
+A shape is every place within ``buffer_m`` of the road pieces reachable within the band (edges
+cut where the band ends, from node times), the source's own road from where it joins, its access
+leg and the source itself. A place far from every reached road is outside even if reached roads
+surround it: these are not convex hulls. The pieces are found with array operations
+(:func:`reach_pieces`); the band around them is built from the blocks they enclose
+(:func:`analysis.travel.road_band.road_band`), not by one overlay per piece.
 """
 
 from __future__ import annotations
@@ -12,13 +14,79 @@ from typing import Any
 
 import numpy as np
 import shapely
-import shapely.ops
 
 from analysis.travel.model import Direction
 from analysis.travel.profile_graph import ProfileGraph
+from analysis.travel.road_band import road_band
+from analysis.travel.substrings import substrings
 
 
-def reach_shape(
+def reached_edges(pg: ProfileGraph, node_s: np.ndarray, band_s: float, direction: Direction) -> np.ndarray:
+    """Indices of the edges entered within *band_s*: from their start (``from_sources``) or,
+    towards the source, left from their end (``to_sources``)."""
+    ends = pg.edge_u if direction == "from_sources" else pg.edge_v
+    return np.flatnonzero(node_s[ends] < band_s)
+
+
+def _edge_pieces(
+    pg: ProfileGraph,
+    node_s: np.ndarray,
+    band_s: float,
+    direction: Direction,
+    arrays: dict[str, Any],
+    curved: np.ndarray,
+    edges: np.ndarray | None = None,
+) -> np.ndarray:
+    """The graph edges' parts reached within *band_s*, as LineStrings (among *edges* if given:
+    any superset of :func:`reached_edges`, in increasing order)."""
+    x, y = arrays["x"], arrays["y"]
+    idx = reached_edges(pg, node_s, band_s, direction) if edges is None else edges
+    u, v, w = pg.edge_u[idx], pg.edge_v[idx], pg.edge_s[idx]
+    if direction == "from_sources":
+        # along u -> v from u: covered fraction [0, f]
+        tu = node_s[u]
+        ok = tu < band_s
+        f = np.clip((band_s - tu[ok]) / w[ok], 0.0, 1.0)
+        lo, hi = np.zeros_like(f), f
+    else:
+        # travel u -> v ends at the source via v: covered fraction [1 - f, 1]
+        tv = node_s[v]
+        ok = tv < band_s
+        f = np.clip((band_s - tv[ok]) / w[ok], 0.0, 1.0)
+        lo, hi = 1.0 - f, np.ones_like(f)
+    eu, ev, w_ok = u[ok], v[ok], w[ok]
+    geom_idx, rev = pg.edge_geom[idx][ok], pg.edge_reversed[idx][ok]
+    # a street reached whole from both ends is drawn once
+    full = (lo <= 0.0) & (hi >= 1.0)
+    keep = ~full
+    if full.any():
+        key = np.column_stack([np.minimum(eu, ev), np.maximum(eu, ev), np.round(w_ok * 1000.0)])[full]
+        _, first = np.unique(key, axis=0, return_index=True)
+        keep[np.flatnonzero(full)[first]] = True
+    eu, ev, lo, hi, geom_idx, rev = eu[keep], ev[keep], lo[keep], hi[keep], geom_idx[keep], rev[keep]
+    is_curved = curved[geom_idx]
+    # straight edges: the two cut points
+    s = ~is_curved
+    x0, y0, x1, y1 = x[eu[s]], y[eu[s]], x[ev[s]], y[ev[s]]
+    ax, ay = x0 + lo[s] * (x1 - x0), y0 + lo[s] * (y1 - y0)
+    bx, by = x0 + hi[s] * (x1 - x0), y0 + hi[s] * (y1 - y0)
+    coords = np.stack([np.column_stack([ax, ay]), np.column_stack([bx, by])], axis=1)
+    straight = np.asarray(shapely.linestrings(coords), dtype=object).reshape(-1)
+    # curved edges: their own lines, oriented u -> v, cut where partly reached
+    src = arrays["geometry"]
+    sel = geom_idx[is_curved]
+    lines = np.fromiter((src[int(i)] for i in sel), dtype=object, count=len(sel))
+    flip = rev[is_curved]
+    if flip.any():
+        lines[flip] = shapely.reverse(lines[flip])
+    c_lo, c_hi = lo[is_curved], hi[is_curved]
+    part = (c_lo > 0.0) | (c_hi < 1.0)
+    if part.any():
+        lines[part] = substrings(lines[part], c_lo[part], c_hi[part])
+    return np.concatenate([straight, lines])
+
+
+def reach_pieces(
     pg: ProfileGraph,
     node_s: np.ndarray,
     band_s: float,
@@ -31,9 +99,9 @@ def reach_shape(
     road_frac: float,
     arrays: dict[str, Any],
     curved: np.ndarray,
-    buffer_m: float,
-) -> shapely.Geometry:
-    """Road parts within *band_s* seconds of one source, and its access leg, widened by *buffer_m*.
+    edges: np.ndarray | None = None,
+) -> np.ndarray:
+    """The road pieces within *band_s* seconds of one source, its access leg and the source.
 
     Parameters
     ----------
@@ -52,67 +120,27 @@ def reach_shape(
     road, road_frac
         Its road (-1 when joined to a node) and position along it.
     arrays
-        :func:`analysis.network.graph_arrays` of the graph.
+        :func:`analysis.network.graph_arrays` of the graph (``x``, ``y``, ``geometry``).
     curved
         Per graph edge: whether it has its own geometry.
-    buffer_m
-        Half-width of the band around reached roads, metres.
+    edges
+        Edges to look at: any superset of :func:`reached_edges` in increasing order (e.g. those of
+        a wider band); default those of this band.
 
     Returns
     -------
-    shapely.Geometry
-        The shape, in the graph's CRS.
+    numpy.ndarray
+        LineStrings (reached edge parts, the source's road and access leg) and the source's
+        Point, in the graph's CRS.
     """
-    x, y = arrays["x"], arrays["y"]
-    u, v, w = pg.edge_u, pg.edge_v, pg.edge_s
-    if direction == "from_sources":
-        # along u -> v from u: covered fraction [0, f]
-        tu = node_s[u]
-        ok = tu < band_s
-        f = np.clip((band_s - tu[ok]) / w[ok], 0.0, 1.0)
-        lo, hi = np.zeros_like(f), f
-    else:
-        # travel u -> v ends at the source via v: covered fraction [1 - f, 1]
-        tv = node_s[v]
-        ok = tv < band_s
-        f = np.clip((band_s - tv[ok]) / w[ok], 0.0, 1.0)
-        lo, hi = 1.0 - f, np.ones_like(f)
-    eu, ev, w_ok = u[ok], v[ok], w[ok]
-    geom_idx, rev = pg.edge_geom[ok], pg.edge_reversed[ok]
-    # a street reached whole from both ends is drawn once
-    full = (lo <= 0.0) & (hi >= 1.0)
-    keep = ~full
-    if full.any():
-        key = np.column_stack([np.minimum(eu, ev), np.maximum(eu, ev), np.round(w_ok * 1000.0)])[full]
-        _, first = np.unique(key, axis=0, return_index=True)
-        keep[np.flatnonzero(full)[first]] = True
-    eu, ev, lo, hi, geom_idx, rev = eu[keep], ev[keep], lo[keep], hi[keep], geom_idx[keep], rev[keep]
-    geoms_src = arrays["geometry"]
-    is_curved = curved[geom_idx]
-    parts: list[shapely.Geometry] = []
-    # straight edges, vectorised
-    s = ~is_curved
-    x0, y0, x1, y1 = x[eu[s]], y[eu[s]], x[ev[s]], y[ev[s]]
-    ax, ay = x0 + lo[s] * (x1 - x0), y0 + lo[s] * (y1 - y0)
-    bx, by = x0 + hi[s] * (x1 - x0), y0 + hi[s] * (y1 - y0)
-    coords = np.stack([np.column_stack([ax, ay]), np.column_stack([bx, by])], axis=1)
-    if len(coords):
-        parts.extend(np.asarray(shapely.linestrings(coords), dtype=object).ravel().tolist())
-    # curved edges: only their few partial ones need cutting
-    for k in np.flatnonzero(is_curved):
-        line = geoms_src[geom_idx[k]]
-        if rev[k]:
-            line = shapely.reverse(line)
-        if lo[k] <= 0.0 and hi[k] >= 1.0:
-            parts.append(line)
-        else:
-            parts.append(shapely.ops.substring(line, lo[k], hi[k], normalized=True))
-    # the source's access leg to its road, cut at the band, and its own road from there
+    parts = [_edge_pieces(pg, node_s, band_s, direction, arrays, curved, edges)]
+    extra: list[shapely.Geometry] = []
     px, py = float(source_xy[0]), float(source_xy[1])
     jx, jy = float(join_xy[0]), float(join_xy[1])
+    # the source's access leg to its road, cut at the band, and its own road from there
     if np.isfinite(leg_s) and leg_s > 0 and (jx, jy) != (px, py):
         frac = min(1.0, band_s / leg_s)
-        parts.append(shapely.linestrings([[px, py], [px + frac * (jx - px), py + frac * (jy - py)]]))
+        extra.append(shapely.linestrings([[px, py], [px + frac * (jx - px), py + frac * (jy - py)]]))
     if road >= 0 and leg_s < band_s:
         rest = band_s - leg_s
         line = pg.topology.road_line(road)
@@ -122,16 +150,67 @@ def reach_shape(
             if direction == "from_sources"
             else (pg.road_back_s[road], pg.road_fwd_s[road])
         )
+        spans = []
         if np.isfinite(ahead_s):
             ahead = min(1.0, road_frac + rest / ahead_s)
             if ahead > road_frac:
-                parts.append(shapely.ops.substring(line, road_frac, ahead, normalized=True))
+                spans.append((road_frac, ahead))
         if np.isfinite(behind_s):
             behind = max(0.0, road_frac - rest / behind_s)
             if behind < road_frac:
-                parts.append(shapely.ops.substring(line, behind, road_frac, normalized=True))
-    parts.append(shapely.Point(px, py))
-    # buffering each part and unioning is ~15x faster in GEOS than buffering one
-    # MultiLineString of thousands of overlapping streets
-    pieces = shapely.buffer(np.array(parts, dtype=object), buffer_m, quad_segs=4)
-    return shapely.union_all(pieces)
+                spans.append((behind, road_frac))
+        if spans:
+            a, b = np.array(spans).T
+            extra.extend(substrings(np.full(len(spans), line, dtype=object), a, b).tolist())
+    extra.append(shapely.Point(px, py))
+    tail = np.empty(len(extra), dtype=object)
+    tail[:] = extra
+    parts.append(tail)
+    return np.concatenate(parts)
+
+
+def reach_shape(
+    pg: ProfileGraph,
+    node_s: np.ndarray,
+    band_s: float,
+    direction: Direction,
+    *,
+    source_xy: np.ndarray,
+    join_xy: np.ndarray,
+    leg_s: float,
+    road: int,
+    road_frac: float,
+    arrays: dict[str, Any],
+    curved: np.ndarray,
+    buffer_m: float,
+    edges: np.ndarray | None = None,
+) -> shapely.Geometry:
+    """Every place within *buffer_m* of the road parts within *band_s* seconds of one source.
+
+    Parameters
+    ----------
+    pg, node_s, band_s, direction, source_xy, join_xy, leg_s, road, road_frac, arrays, curved, edges
+        As for :func:`reach_pieces`.
+    buffer_m
+        Half-width of the band around reached roads, metres (positive).
+
+    Returns
+    -------
+    shapely.Geometry
+        The shape, in the graph's CRS.
+    """
+    pieces = reach_pieces(
+        pg,
+        node_s,
+        band_s,
+        direction,
+        source_xy=source_xy,
+        join_xy=join_xy,
+        leg_s=leg_s,
+        road=road,
+        road_frac=road_frac,
+        arrays=arrays,
+        curved=curved,
+        edges=edges,
+    )
+    return road_band(pieces, buffer_m)
