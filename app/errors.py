@@ -14,6 +14,7 @@ from analysis.errors import HealthcircleError, SolverError
 from app.compute import ClientGoneError, ServiceBusyError
 from app.schemas import (
     MAX_BANDS,
+    MAX_BUFFER_M,
     MAX_DISPATCH_MINUTES,
     MAX_ISOCHRONE_MINUTES,
     MAX_MINUTES,
@@ -37,6 +38,7 @@ ALLOWED: dict[str, str] = {
     "profile": "one of " + ", ".join(p.value for p in Profile),
     "kind": "one of " + ", ".join(k.value for k in FacilityKind),
     "include_planned": "true or false",
+    "buffer_m": f"a number of metres above 0, up to {MAX_BUFFER_M:g}",
     "bands": f"1 to {MAX_BANDS} comma-separated minutes, "
     f"each from {MIN_MINUTES:g} to {MAX_ISOCHRONE_MINUTES:g}",
 }

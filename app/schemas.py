@@ -58,6 +58,8 @@ MAX_ISOCHRONE_MINUTES = 60.0
 MAX_BANDS = 6
 #: Longest dispatch delay accepted, minutes (the national target is 3).
 MAX_DISPATCH_MINUTES = 30.0
+#: Widest band drawn around an isochrone's reached roads, metres: wider, the roads' shape is lost.
+MAX_BUFFER_M = 1000.0
 
 
 # --- responses ----------------------------------------------------------------------------------------

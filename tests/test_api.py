@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import shapely
+import shapely.geometry
 from fastapi import FastAPI
 
 from analysis import settings as defaults
@@ -342,6 +344,27 @@ def test_isochrones(client: TestClient, facilities: Any) -> None:
         assert 118.0 < lon < 119.0 and 24.0 < lat < 25.5
 
 
+def test_isochrones_buffer_on_roads(tmp_path: Any) -> None:
+    from analysis.network import graph_from_xml, save_graphml
+    from tests.test_network import OSM_DIR
+
+    graph = save_graphml(graph_from_xml(OSM_DIR / "jinjiang_small.osm"), tmp_path / "g.graphml.gz")
+    with TestClient(create_app(Settings(network_file=graph))) as c:
+        params = {"kind": "ems_station", "minutes": "5", "profile": "ambulance"}
+        areas = []
+        for width in (40, 160):
+            body = c.get("/api/isochrones", params={**params, "buffer_m": str(width)}).json()
+            assert body["buffer_m"] == width
+            areas.append(sum(shapely.geometry.shape(f["geometry"]).area for f in body["features"]))
+        assert 0 < areas[0] < areas[1]
+        assert c.get("/api/isochrones", params=params).json()["buffer_m"] == defaults.ISOCHRONE_BUFFER_M
+
+
+def test_straight_line_isochrones_have_no_buffer(client: TestClient) -> None:
+    body = client.get("/api/isochrones", params={"kind": "ems_station", "buffer_m": "200"}).json()
+    assert body["buffer_m"] is None and body["features"]
+
+
 def test_isochrones_defaults(client: TestClient) -> None:
     body = client.get("/api/isochrones", params={"kind": "township_centre"}).json()
     assert body["minutes"] == [defaults.SERVICE_CIRCLE_MINUTES]
@@ -373,6 +396,10 @@ def test_isochrones_of_a_kind_without_sites(client: TestClient, facilities: Any)
         ({"kind": "hospice"}, "kind", "hospital"),
         ({"minutes": "5"}, "kind", "one of"),
         ({"kind": "ems_station", "profile": "horse"}, "profile", "ambulance"),
+        ({"kind": "ems_station", "buffer_m": "0"}, "buffer_m", "above 0"),
+        ({"kind": "ems_station", "buffer_m": "-20"}, "buffer_m", "above 0"),
+        ({"kind": "ems_station", "buffer_m": "nan"}, "buffer_m", "up to 1000"),
+        ({"kind": "ems_station", "buffer_m": "5000"}, "buffer_m", "up to 1000"),
     ],
 )
 def test_isochrones_bad_parameters(

@@ -418,6 +418,25 @@ def test_cli_isochrones(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+def test_cli_isochrones_buffer(tmp_path: Path) -> None:
+    from app.cli import cli
+
+    fac = _facilities(tmp_path / "facilities.geojson")
+    graph = save_graphml(graph_from_xml(OSM_DIR / "jinjiang_small.osm"), tmp_path / "g.graphml.gz")
+    base = ["isochrones", "--kind", "hospital", "--minutes", "2", "--profile", "car"]
+    base += ["--network", str(graph), "--facilities", str(fac)]
+    areas = []
+    for width in ("30", "150"):
+        out = tmp_path / f"iso_{width}.geojson"
+        result = CliRunner().invoke(cli, [*base, "--buffer-m", width, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        areas.append(float(gpd.read_file(out).to_crs(settings.WORKING_CRS).area.iloc[0]))
+    assert areas[0] < areas[1]
+    result = CliRunner().invoke(cli, [*base, "--buffer-m", "0", "--out", str(tmp_path / "x.geojson")])
+    assert result.exit_code == 2
+    assert "--buffer-m" in result.output and "positive number of metres" in result.output
+
+
 def test_cli_isochrones_straight_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import analysis.datasets
     from app.cli import cli

@@ -198,6 +198,14 @@ def isochrones(
     include_planned: Annotated[
         bool, typer.Option("--include-planned", help="Include planned facilities.")
     ] = False,
+    buffer_m: Annotated[
+        float | None,
+        typer.Option(
+            "--buffer-m",
+            help="How far from a reached road a place still counts as reached, metres (default 75); "
+            "straight-line estimates are circles and ignore it.",
+        ),
+    ] = None,
 ) -> None:
     """Write travel-time bands around facilities as GeoJSON.
 
@@ -206,7 +214,8 @@ def isochrones(
     """
     from analysis.datasets import EMS_KINDS, to_working_crs
     from analysis.network import check_profile
-    from analysis.travel import load_travel_model
+    from analysis.travel import NetworkTravel, load_travel_model
+    from analysis.travel.checks import check_buffer_m
 
     kinds = [k.strip() for part in kind for k in part.split(",") if k.strip()]
     bands = _parse_minutes(minutes)
@@ -216,6 +225,10 @@ def isochrones(
         fail(str(exc), 2)
     if direction not in ("auto", "from_sources", "to_sources"):
         fail(f"--direction must be from_sources, to_sources or auto, got {direction!r}.", 2)
+    try:
+        width = check_buffer_m(buffer_m, settings.ISOCHRONE_BUFFER_M)
+    except HealthcircleError as exc:
+        fail(f"--buffer-m: {exc}", 2)
     county = load_folder(data_dir)
     network_path = resolve_network(network_file, data_dir)
     try:
@@ -244,13 +257,24 @@ def isochrones(
         chosen = direction
         if direction == "auto":
             chosen = "from_sources" if set(kinds) <= set(EMS_KINDS) else "to_sources"
-        gdf = travel.isochrones(
-            xy,
-            profile=profile,
-            minutes=bands,
-            direction=chosen,  # type: ignore[arg-type]
-            source_ids=[str(i) for i in located["id"]],
-        )
+        ids = [str(i) for i in located["id"]]
+        if isinstance(travel, NetworkTravel):
+            gdf = travel.isochrones(
+                xy,
+                profile=profile,
+                minutes=bands,
+                direction=chosen,  # type: ignore[arg-type]
+                source_ids=ids,
+                buffer_m=width,
+            )
+        else:
+            gdf = travel.isochrones(
+                xy,
+                profile=profile,
+                minutes=bands,
+                direction=chosen,  # type: ignore[arg-type]
+                source_ids=ids,
+            )
         names = located.set_index(located["id"].astype(str))[["name_zh", "name_en", "kind"]]
         gdf = gdf.join(names, on="source_id")
         gdf["profile"] = profile

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from analysis import settings as defaults
 from analysis.datasets import EMS_KINDS, to_working_crs
+from analysis.travel import NetworkTravel
 from app.compute import Work, register_work
 from app.deps import AppState, StateDep
 from app.errors import ALLOWED, QueryParameterError
@@ -18,6 +19,7 @@ from app.payload import Payload, make_payload, payload_response
 from app.schemas import (
     ERROR_RESPONSES,
     MAX_BANDS,
+    MAX_BUFFER_M,
     MAX_ISOCHRONE_MINUTES,
     MIN_MINUTES,
     FacilityKind,
@@ -79,10 +81,13 @@ def isochrones_for(
     minutes: tuple[float, ...],
     profile: str,
     include_planned: bool,
+    buffer_m: float | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Isochrone polygons around the located facilities of *kinds* (cached), and the ids left out.
 
     EMS sites send ambulances out (``from_sources``); everyone else is travelled to (``to_sources``).
+    *buffer_m* widens the bands around reached roads (``None``: ``settings.ISOCHRONE_BUFFER_M``);
+    straight-line estimates are circles and have no roads to widen.
     """
 
     def compute() -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -97,18 +102,26 @@ def isochrones_for(
         direction: Literal["from_sources", "to_sources"] = (
             "from_sources" if set(kinds) <= set(EMS_KINDS) else "to_sources"
         )
-        bands = state.travel.isochrones(
-            xy,
-            profile=profile,
-            minutes=list(minutes),
-            direction=direction,
-            source_ids=[str(i) for i in located["id"]],
-        )
+        ids = [str(i) for i in located["id"]]
+        travel = state.travel
+        if isinstance(travel, NetworkTravel):
+            bands = travel.isochrones(
+                xy,
+                profile=profile,
+                minutes=list(minutes),
+                direction=direction,
+                source_ids=ids,
+                buffer_m=buffer_m,
+            )
+        else:
+            bands = travel.isochrones(
+                xy, profile=profile, minutes=list(minutes), direction=direction, source_ids=ids
+            )
         names = located.set_index(located["id"].astype(str))[["name_zh", "name_en", "kind"]]
         bands = bands.assign(source_id=bands["source_id"].astype(str)).join(names, on="source_id")
         return bands, unlocated
 
-    key = ("isochrones", kinds, minutes, profile, include_planned)
+    key = ("isochrones", kinds, minutes, profile, include_planned, buffer_m)
     result: tuple[gpd.GeoDataFrame, list[str]] = state.cache.get_or_compute(key, compute)
     return result
 
@@ -138,6 +151,18 @@ async def isochrones(
         Query(description="Travel profile; default ambulance for EMS kinds, e-bike otherwise."),
     ] = None,
     include_planned: Annotated[bool, Query(description="Include planned facilities.")] = False,
+    buffer_m: Annotated[
+        float | None,
+        Query(
+            gt=0,
+            le=MAX_BUFFER_M,
+            allow_inf_nan=False,
+            description=f"How far from a reached road a place still counts as reached, metres (the band's "
+            f"half-width around the roads); default {defaults.ISOCHRONE_BUFFER_M:g}. Straight-line "
+            "estimates (no road network) are circles and ignore it.",
+            examples=[75],
+        ),
+    ] = None,
 ) -> Response:
     """One polygon per facility and band: where the facility is reached within that many minutes.
 
@@ -153,23 +178,40 @@ async def isochrones(
         else ("ambulance" if is_ems else setting("SERVICE_CIRCLE_PROFILE"))
     )
 
-    key = ("isochrones_payload", kind.value, tuple(bands), chosen, include_planned)
-    work = Work("isochrones_payload", (kind.value, tuple(bands), chosen, include_planned))
+    width = float(buffer_m) if buffer_m is not None else None
+    key = ("isochrones_payload", kind.value, tuple(bands), chosen, include_planned, width)
+    work = Work("isochrones_payload", (kind.value, tuple(bands), chosen, include_planned, width))
     payload: Payload = await state.pool.run(key, work, request)
     return payload_response(payload, request)
 
 
 @register_work("isochrones_payload")
 def isochrones_payload(
-    state: AppState, kind: str, bands: tuple[float, ...], profile: str, include_planned: bool
+    state: AppState,
+    kind: str,
+    bands: tuple[float, ...],
+    profile: str,
+    include_planned: bool,
+    buffer_m: float | None = None,
 ) -> Payload:
     """The isochrone FeatureCollection of one facility kind, ready to send."""
     gdf, unlocated = isochrones_for(
-        state, kinds=(kind,), minutes=bands, profile=profile, include_planned=include_planned
+        state,
+        kinds=(kind,),
+        minutes=bands,
+        profile=profile,
+        include_planned=include_planned,
+        buffer_m=buffer_m,
     )
     body: dict[str, Any] = feature_collection(gdf)
     body["profile"] = profile
     body["minutes"] = list(bands)
     body["network_source"] = state.travel.network_source
+    # the band's half-width around reached roads; none for straight-line circles
+    body["buffer_m"] = (
+        (buffer_m if buffer_m is not None else defaults.ISOCHRONE_BUFFER_M)
+        if isinstance(state.travel, NetworkTravel)
+        else None
+    )
     body["unlocated"] = unlocated
     return make_payload(json.dumps(body, ensure_ascii=False), "application/json")
