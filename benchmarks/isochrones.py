@@ -11,6 +11,8 @@ perturbed grid (:func:`benchmarks.travel.synthetic_graph`), 50 facilities on nod
 - the convex hull of the nodes reached within each band (the common quick method, which
   wrongly includes every place between reached roads).
 
+Then larger shapes (10 facilities, 2/4/6 minutes by car), current against previous builder only.
+
 Shapes are compared shape by shape: area ratio to the previous builder's, and the symmetric
 difference. The same comparison runs on the real OpenStreetMap extract in ``tests/data``
 (Kouvola, ODbL), where most edges carry their own curved geometry.
@@ -212,7 +214,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     Parameters
     ----------
     argv
-        Command-line arguments (``--cols``, ``--rows``, ``--facilities``, ``--repeat``, ``--seed``).
+        Command-line arguments (``--cols``, ``--rows``, ``--facilities``, ``--repeat``,
+        ``--car-facilities``, ``--seed``).
 
     Returns
     -------
@@ -224,6 +227,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rows", type=int, default=250)
     parser.add_argument("--facilities", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=2, help="Timed runs of each method (best kept).")
+    parser.add_argument("--car-facilities", type=int, default=10, help="Facilities of the car bands.")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -263,6 +267,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "convex_hull_area_km2": round(hull_area / 1e6, 3),
         **{k: round(v, 6) for k, v in cmp.items()},
     }
+    # larger shapes: the previous builder's work grows with the area reached, this one's mostly
+    # with the band's edge
+    car_bands = [2.0, 4.0, 6.0]
+    car_xy = fac_xy[: args.car_facilities]
+    car_new_s, car_old_s, car_new, car_old = _run_both(engine, car_xy, car_bands, "car", 1)
+    car_cmp = _compare(car_new, car_old)
+    print(
+        f"{len(car_new)} isochrones (car, {car_bands} min): current {car_new_s:.2f} s, previous "
+        f"{car_old_s:.2f} s ({car_old_s / car_new_s:.1f}x); area ratio "
+        f"{car_cmp['area_ratio_min']:.5f}..{car_cmp['area_ratio_max']:.5f}"
+    )
+    record.update(
+        {
+            "car_isochrones": len(car_new),
+            "car_bands_min": car_bands,
+            "car_current_s": round(car_new_s, 3),
+            "car_previous_s": round(car_old_s, 3),
+            "car_speedup_vs_previous": round(car_old_s / car_new_s, 2),
+            **{f"car_{k}": round(v, 6) for k, v in car_cmp.items()},
+        }
+    )
     record.update(kouvola_figures(facilities=12, seed=args.seed + 2))
     print(json.dumps(record))
     sys.stdout.flush()
