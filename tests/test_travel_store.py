@@ -20,7 +20,7 @@ from analysis.errors import NetworkError
 from analysis.network import graph_from_pbf, load_graphml, save_graphml
 from analysis.travel import NetworkTravel
 from analysis.travel.loading import load_network_travel
-from analysis.travel.store import file_sha256, read_store, store_key, store_path
+from analysis.travel.store import STORE_FORMAT, file_sha256, read_store, store_key, store_path
 from tests.test_coverage import WORKING, X0, Y0, make_inputs
 
 KOUVOLA = Path(__file__).parent / "data" / "osm" / "kouvola.osm.pbf"
@@ -155,3 +155,68 @@ def test_coverage_documents_are_the_same_from_the_store(tmp_path: Path) -> None:
     assert run_coverage(make_inputs(), stored, options=other).document == (
         run_coverage(make_inputs(), new, options=other).document
     )
+
+
+def test_store_keeps_indices_small_and_equal_arrays_once(kouvola_graphml: Path, tmp_path: Path) -> None:
+    path = copy_graph(kouvola_graphml, tmp_path)
+    load_network_travel(path, crs=CRS)
+    key = store_key(file_sha256(path), crs=CRS)
+    with np.load(store_path(path)) as z:
+        meta = json.loads(str(z["meta"]))
+        files = set(z.files)
+        assert z["topology0_edge_u"].dtype == np.int32
+        assert z["topology0_road_offsets"].dtype == np.int32
+        assert z["x"].dtype == np.float64 and z["topology0_road_coords"].dtype == np.float64
+    assert meta["format"] == STORE_FORMAT == 2
+    # car and ambulance drive the same roads: their metre arrays are written once
+    assert ("car_forward_m_data" in files) != ("ambulance_forward_m_data" in files)
+    assert set(meta["same_as"].values()) <= files
+    stored = read_store(store_path(path), key=key)
+    assert stored is not None
+    car, ambulance = stored["profiles"]["car"], stored["profiles"]["ambulance"]
+    assert car.forward_m is ambulance.forward_m  # one array in memory, not two
+    assert car.road_fwd_m is ambulance.road_fwd_m
+    # no road shape is built on reading, nor by a query that only snaps and routes
+    model = NetworkTravel.from_prepared(stored)
+    s, t = points(model, 3, 7), points(model, 40, 8)
+    model.nearest(s, t, profile="car")
+    assert model._arrays["geometry"]._built is None
+
+
+def test_a_store_of_the_previous_format_is_rebuilt(
+    kouvola_graphml: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = copy_graph(kouvola_graphml, tmp_path)
+    good = load_network_travel(path, crs=CRS)
+    target = store_path(path)
+    with np.load(target) as z:
+        data = {k: z[k] for k in z.files}
+    meta = json.loads(str(data["meta"]))
+    meta["format"] = 1
+    data["meta"] = np.array(json.dumps(meta))
+    with target.open("wb") as fh:
+        np.savez(fh, **data)
+    key = store_key(file_sha256(path), crs=CRS)
+    assert read_store(target, key=key) is None
+    with caplog.at_level(logging.INFO, logger="analysis.travel.loading"):
+        rebuilt = load_network_travel(path, crs=CRS)
+    assert any("other settings" in r.getMessage() for r in caplog.records)
+    assert read_store(target, key=key) is not None
+    s, t = points(good, 4, 9), points(good, 20, 10)
+    np.testing.assert_array_equal(rebuilt.matrix(s, t, profile="car"), good.matrix(s, t, profile="car"))
+
+
+def test_a_store_naming_a_missing_array_is_refused(kouvola_graphml: Path, tmp_path: Path) -> None:
+    path = copy_graph(kouvola_graphml, tmp_path)
+    load_network_travel(path, crs=CRS)
+    target = store_path(path)
+    with np.load(target) as z:
+        data = {k: z[k] for k in z.files}
+    meta = json.loads(str(data["meta"]))
+    alias, original = next(iter(meta["same_as"].items()))
+    del data[original]
+    with target.open("wb") as fh:
+        np.savez(fh, **data)
+    with pytest.raises(NetworkError, match="not used"):
+        read_store(target, key=store_key(file_sha256(path), crs=CRS))
+    assert alias

@@ -89,6 +89,7 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         self._curved = np.array([g is not None for g in self._arrays["geometry"]], dtype=bool)
         self._profiles: dict[str, ProfileGraph] = {}
         self._topologies: dict[bytes, Topology] = {}
+        self._shared_costs: dict[bytes, Any] = {}
         self._unusable: dict[str, str] = {}
         self._snaps: dict[tuple[str, bytes], Snapped] = {}
 
@@ -119,6 +120,7 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         model._curved = prepared["curved"]
         model._profiles = dict(prepared["profiles"])
         model._topologies = {}
+        model._shared_costs = {}
         model._unusable = dict(prepared.get("unusable", {}))
         model._snaps = {}
         return model
@@ -207,7 +209,11 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
             raise NetworkError(msg)
         if cached is None:
             cached = build_profile_graph(
-                self._arrays, self._curved, profile=profile, topologies=self._topologies
+                self._arrays,
+                self._curved,
+                profile=profile,
+                topologies=self._topologies,
+                shared=self._shared_costs,
             )
             self._profiles[profile] = cached
         return cached

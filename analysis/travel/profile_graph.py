@@ -45,8 +45,10 @@ class Topology:
         The directed edges the profile may use (in the largest strongly connected part):
         node indices, index into the graph's edge list, and whether the edge is a walker's
         reverse of a one-way edge.
-    node_index, node_tree
-        Node indices kept and a k-d tree over them (for snapping to nodes).
+    node_index
+        Node indices kept (:attr:`node_tree` is a k-d tree over them, built on first use).
+    node_x, node_y
+        Coordinates of every graph node (the graph's own arrays, not copies).
     edge_road, edge_forward
         Per edge: its road, and whether it runs from the road's start to its end.
     road_u, road_v
@@ -63,7 +65,8 @@ class Topology:
     edge_geom: np.ndarray
     edge_reversed: np.ndarray
     node_index: np.ndarray
-    node_tree: cKDTree
+    node_x: np.ndarray
+    node_y: np.ndarray
     edge_road: np.ndarray
     edge_forward: np.ndarray
     road_u: np.ndarray
@@ -71,6 +74,11 @@ class Topology:
     road_first: np.ndarray
     road_coords: np.ndarray
     road_offsets: np.ndarray
+
+    @cached_property
+    def node_tree(self) -> cKDTree:
+        """k-d tree over the kept nodes, for snapping to nodes (built on first use)."""
+        return cKDTree(np.column_stack([self.node_x[self.node_index], self.node_y[self.node_index]]))
 
     @cached_property
     def segments(self) -> SegmentIndex:
@@ -150,6 +158,27 @@ class ProfileGraph:
     def road_v(self) -> np.ndarray:
         """End node of each road."""
         return self.topology.road_v
+
+
+def compact_index(a: np.ndarray) -> np.ndarray:
+    """An index array as int32 when every value fits (half the memory of int64), else as it is.
+
+    Parameters
+    ----------
+    a
+        Integer array (node, edge, road or coordinate indices).
+
+    Returns
+    -------
+    numpy.ndarray
+        *a* as int32, or *a* unchanged when it is not integer or a value needs 64 bits.
+    """
+    a = np.asarray(a)
+    if a.dtype == np.int32 or a.dtype.kind not in "iu":
+        return a
+    if a.size and (int(a.min()) < np.iinfo(np.int32).min or int(a.max()) > np.iinfo(np.int32).max):
+        return a
+    return a.astype(np.int32)
 
 
 def csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
@@ -429,23 +458,32 @@ def build_topology(
         u, v, lines
     )
     return Topology(
-        edge_u=u,
-        edge_v=v,
-        edge_geom=geom_idx,
+        edge_u=compact_index(u),
+        edge_v=compact_index(v),
+        edge_geom=compact_index(geom_idx),
         edge_reversed=reverse,
-        node_index=node_index,
-        node_tree=cKDTree(np.column_stack([arrays["x"][node_index], arrays["y"][node_index]])),
-        edge_road=edge_road,
+        node_index=compact_index(node_index),
+        node_x=arrays["x"],
+        node_y=arrays["y"],
+        edge_road=compact_index(edge_road),
         edge_forward=edge_forward,
-        road_u=road_u,
-        road_v=road_v,
-        road_first=road_first,
+        road_u=compact_index(road_u),
+        road_v=compact_index(road_v),
+        road_first=compact_index(road_first),
         road_coords=road_coords,
-        road_offsets=road_offsets,
+        road_offsets=compact_index(road_offsets),
     )
 
 
-def weigh(topology: Topology, secs: np.ndarray, length_m: np.ndarray, n: int) -> ProfileGraph:
+def weigh(
+    topology: Topology,
+    secs: np.ndarray,
+    length_m: np.ndarray,
+    n: int,
+    *,
+    shared: dict[bytes, Any] | None = None,
+    topology_key: bytes = b"",
+) -> ProfileGraph:
     """A profile graph from a topology and the profile's edge costs.
 
     Parameters
@@ -456,22 +494,35 @@ def weigh(topology: Topology, secs: np.ndarray, length_m: np.ndarray, n: int) ->
         Seconds and metres of each of the topology's edges.
     n
         Number of graph nodes.
+    shared
+        Cost arrays already built for other profiles: profiles on the same topology share
+        their metre arrays, and those with the same seconds (e.g. two profiles with one speed
+        table) share their second arrays too, instead of holding copies. New ones are added.
+    topology_key
+        Identity of *topology* in *shared* (the hash of its edges).
 
     Returns
     -------
     ProfileGraph
         The profile graph.
     """
+    shared = {} if shared is None else shared
     u, v = topology.edge_u, topology.edge_v
-    forward = csr_min(u, v, secs, n)
-    fwd_s, back_s = road_costs(topology, secs)
-    fwd_m, back_m = road_costs(topology, length_m)
+    m_key = hashlib.sha256(b"metres" + topology_key + length_m.tobytes()).digest()
+    s_key = hashlib.sha256(b"seconds" + topology_key + secs.tobytes()).digest()
+    if m_key not in shared:
+        shared[m_key] = (csr_min(u, v, length_m, n), *road_costs(topology, length_m))
+    if s_key not in shared:
+        forward = csr_min(u, v, secs, n)
+        shared[s_key] = (forward, forward.T.tocsr(), secs, *road_costs(topology, secs))
+    forward_m, fwd_m, back_m = shared[m_key]
+    forward, backward, edge_s, fwd_s, back_s = shared[s_key]
     return ProfileGraph(
         topology=topology,
         forward=forward,
-        backward=forward.T.tocsr(),
-        forward_m=csr_min(u, v, length_m, n),
-        edge_s=secs,
+        backward=backward,
+        forward_m=forward_m,
+        edge_s=edge_s,
         road_fwd_s=fwd_s,
         road_back_s=back_s,
         road_fwd_m=fwd_m,
@@ -485,6 +536,7 @@ def build_profile_graph(
     *,
     profile: str,
     topologies: dict[bytes, Topology] | None = None,
+    shared: dict[bytes, Any] | None = None,
 ) -> ProfileGraph:
     """Prepare the graph of one profile: usable edges, largest strongly connected part, roads.
 
@@ -500,6 +552,8 @@ def build_profile_graph(
         Topologies already built for other profiles, by the edges they keep; a profile that
         keeps the same edges (e.g. car and ambulance) shares its arrays instead of copying
         them, and a new one is added.
+    shared
+        Cost arrays already built for other profiles (see :func:`weigh`).
 
     Returns
     -------
@@ -524,17 +578,17 @@ def build_profile_graph(
         reverse[keep],
     )
     key = hashlib.sha256(geom_idx.tobytes() + reverse.tobytes()).digest()
-    shared = topologies.get(key) if topologies is not None else None
-    topology = shared if shared is not None else build_topology(arrays, curved, u, v, geom_idx, reverse)
+    known = topologies.get(key) if topologies is not None else None
+    topology = known if known is not None else build_topology(arrays, curved, u, v, geom_idx, reverse)
     if topologies is not None:
         topologies[key] = topology
-    pg = weigh(topology, secs, length, n)
+    pg = weigh(topology, secs, length, n, shared=shared, topology_key=key)
     logger.info(
         "Profile %s: %d edges on %d roads prepared in %.3f s%s",
         profile,
         len(u),
         len(topology.road_u),
         time.perf_counter() - t0,
-        " (roads shared with another profile)" if shared is not None else "",
+        " (roads shared with another profile)" if known is not None else "",
     )
     return pg

@@ -22,16 +22,15 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import shapely
-from scipy.spatial import cKDTree
 
 from analysis import settings
 from analysis.errors import NetworkError
-from analysis.travel.profile_graph import ProfileGraph, Topology
+from analysis.travel.profile_graph import ProfileGraph, Topology, compact_index
 
 logger = logging.getLogger(__name__)
 
-#: Bumped whenever the layout of the store changes.
-STORE_FORMAT = 1
+#: Bumped whenever the layout of the store changes (2: int32 indices, identical arrays stored once).
+STORE_FORMAT = 2
 _STORE_SUFFIX = ".prepared.npz"
 
 _TOPOLOGY_ARRAYS = (
@@ -122,8 +121,37 @@ def _csr_parts(prefix: str, m: sp.csr_matrix) -> dict[str, np.ndarray]:
     return {f"{prefix}_data": m.data, f"{prefix}_indices": m.indices, f"{prefix}_indptr": m.indptr}
 
 
-def _csr(z: Any, prefix: str, n: int) -> sp.csr_matrix:
-    return sp.csr_matrix((z[f"{prefix}_data"], z[f"{prefix}_indices"], z[f"{prefix}_indptr"]), shape=(n, n))
+def _csr(z: Any, prefix: str, n: int, built: dict[tuple[int, ...], sp.csr_matrix]) -> sp.csr_matrix:
+    """The CSR matrix of three stored arrays; arrays read as one give one matrix."""
+    parts = (z[f"{prefix}_data"], z[f"{prefix}_indices"], z[f"{prefix}_indptr"])
+    key = tuple(id(a) for a in parts)
+    if key not in built:
+        if len(parts[2]) != n + 1 or (len(parts[1]) and (parts[1].min() < 0 or parts[1].max() >= n)):
+            msg = f"{prefix} is not a matrix over the nodes"
+            raise ValueError(msg)
+        built[key] = sp.csr_matrix(parts, shape=(n, n))
+    return built[key]
+
+
+def _write_once(out: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Index arrays as int32 where they fit, and each distinct array once.
+
+    Returns the arrays to write and, for every array left out, the name of the equal one written.
+    """
+    written: dict[bytes, str] = {}
+    kept: dict[str, np.ndarray] = {}
+    same_as: dict[str, str] = {}
+    for name, value in out.items():
+        a = compact_index(value) if name != "node_ids" and value.ndim == 1 else value
+        digest = hashlib.blake2b(
+            f"{a.dtype.str}{a.shape}".encode() + np.ascontiguousarray(a).tobytes(), digest_size=20
+        ).digest()
+        if name != "meta" and digest in written:
+            same_as[name] = written[digest]
+            continue
+        written.setdefault(digest, name)
+        kept[name] = a
+    return kept, same_as
 
 
 def write_store(
@@ -211,6 +239,10 @@ def write_store(
             out[f"{name}_{field}"] = getattr(pg, field)
         out.update(_csr_parts(f"{name}_forward", pg.forward))
         out.update(_csr_parts(f"{name}_forward_m", pg.forward_m))
+    out, same_as = _write_once(out)
+    meta = json.loads(str(out["meta"]))
+    meta["same_as"] = same_as
+    out["meta"] = np.array(json.dumps(meta))
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     path.parent.mkdir(parents=True, exist_ok=True)
     with tmp.open("wb") as fh:
@@ -250,6 +282,8 @@ def read_store(path: Path | str, *, key: str) -> dict[str, Any] | None:
             if meta.get("format") != STORE_FORMAT or meta.get("key") != key:
                 return None
             data = {name: z[name] for name in z.files}
+            for name, original in dict(meta.get("same_as", {})).items():
+                data[name] = data[original]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         msg = (
             f"The prepared network store {path} is damaged or incomplete ({exc}); it is not used. "
@@ -296,7 +330,7 @@ class LazyGeometry:
 
 
 def _assemble(data: dict[str, np.ndarray], meta: dict[str, Any]) -> dict[str, Any]:
-    x, y = data["x"].astype(np.float64), data["y"].astype(np.float64)
+    x, y = data["x"].astype(np.float64, copy=False), data["y"].astype(np.float64, copy=False)
     n = len(x)
     node_ids = data["node_ids"].tolist()
     if len(node_ids) != n or len(y) != n:
@@ -310,6 +344,8 @@ def _assemble(data: dict[str, np.ndarray], meta: dict[str, Any]) -> dict[str, An
     arrays: dict[str, Any] = {"node_ids": node_ids, "x": x, "y": y, "geometry": geometry}
     topologies: dict[int, Topology] = {}
     profiles: dict[str, ProfileGraph] = {}
+    matrices: dict[tuple[int, ...], sp.csr_matrix] = {}
+    backward: dict[int, sp.csr_matrix] = {}
     for name in meta["profiles"]:
         t = int(data[f"{name}_topology"])
         if t not in topologies:
@@ -322,14 +358,15 @@ def _assemble(data: dict[str, np.ndarray], meta: dict[str, Any]) -> dict[str, An
             if len(offsets) != len(f["road_u"]) + 1 or offsets[-1] != len(f["road_coords"]):
                 msg = "road coordinates do not match the roads"
                 raise ValueError(msg)
-            node_index = f["node_index"]
-            topologies[t] = Topology(node_tree=cKDTree(np.column_stack([x[node_index], y[node_index]])), **f)
-        forward = _csr(data, f"{name}_forward", n)
+            topologies[t] = Topology(node_x=x, node_y=y, **f)
+        forward = _csr(data, f"{name}_forward", n, matrices)
+        if id(forward) not in backward:
+            backward[id(forward)] = forward.T.tocsr()
         profiles[name] = ProfileGraph(
             topology=topologies[t],
             forward=forward,
-            backward=forward.T.tocsr(),
-            forward_m=_csr(data, f"{name}_forward_m", n),
+            backward=backward[id(forward)],
+            forward_m=_csr(data, f"{name}_forward_m", n, matrices),
             **{field: data[f"{name}_{field}"] for field in _WEIGHT_ARRAYS},
         )
     return {
