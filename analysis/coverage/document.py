@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from analysis import settings
 from analysis.coverage.access_legs import access_leg_banners, access_leg_summary
@@ -206,18 +207,24 @@ def cells_frame(
     geopandas.GeoDataFrame
         Columns :data:`CELL_COLUMNS` and ``geometry``.
     """
-    frame = cells.frame[["cell_id", "population", "town_code", "geometry"]].copy()
-    if frame.crs is not None and frame.crs.to_string() != settings.GEOGRAPHIC_CRS:
-        frame = frame.to_crs(settings.GEOGRAPHIC_CRS)
+    source = cells.frame
+    geometry = source.geometry
+    if source.crs is not None and source.crs.to_string() != settings.GEOGRAPHIC_CRS:
+        geometry = geometry.to_crs(settings.GEOGRAPHIC_CRS)
     chosen_minutes = chosen.minutes[opts.profile]
-    for tier in TIERS:
-        frame[f"minutes_{tier}"] = _nan_if_unreached(chosen_minutes[tier])
-    frame["nearest_facility_id"] = _take(fac.ids, chosen.travel.nearest_any, None)
     response = chosen.ems_drive + opts.dispatch_minutes
-    frame["ems_response_minutes"] = _nan_if_unreached(response)
-    frame["nearest_ems_id"] = _take(fac.ids, chosen.travel.nearest_ems, None)
-    frame["covered_15min"] = chosen_minutes["any"] <= opts.minutes
-    frame["covered_ems"] = response <= opts.ems_minutes
-    frame["e2sfca_beds"] = chosen.scores.get("beds", np.full(len(frame), np.nan))
-    frame = frame[[*CELL_COLUMNS, "geometry"]]
-    return gpd.GeoDataFrame(frame, geometry="geometry")
+    columns: dict[str, Any] = {
+        "cell_id": source["cell_id"],
+        "population": source["population"],
+        "town_code": source["town_code"],
+        **{f"minutes_{tier}": _nan_if_unreached(chosen_minutes[tier]) for tier in TIERS},
+        "nearest_facility_id": _take(fac.ids, chosen.travel.nearest_any, None),
+        "ems_response_minutes": _nan_if_unreached(response),
+        "nearest_ems_id": _take(fac.ids, chosen.travel.nearest_ems, None),
+        "covered_15min": chosen_minutes["any"] <= opts.minutes,
+        "covered_ems": response <= opts.ems_minutes,
+        "e2sfca_beds": chosen.scores.get("beds", np.full(len(source), np.nan)),
+    }
+    # one frame built from its columns at once (the input cells are not copied, nor changed)
+    frame = pd.DataFrame({name: columns[name] for name in CELL_COLUMNS}, index=source.index)
+    return gpd.GeoDataFrame(frame, geometry=geometry.copy())

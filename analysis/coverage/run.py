@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -55,7 +57,10 @@ def _evaluate(
     with_planned: bool,
     parts: FixedParts,
 ) -> Scenario:
-    travel = scenario_travel(queries, with_planned=with_planned)
+    # per-cell travel of the scenario: arrays nobody changes, shared by every threshold
+    travel = parts.get(
+        ("travel", with_planned), lambda: scenario_travel(queries, with_planned=with_planned), shared=True
+    )
     results = evaluate_standards(
         queries,
         towns,
@@ -107,7 +112,9 @@ def run_coverage(
     cells = parts.get("cells", lambda: prepare_cells(inputs.population, travel), shared=True)
     facilities = parts.get("facilities", lambda: prepare_facilities(inputs.facilities, travel), shared=True)
     queries = TravelQueries(travel, cells, facilities, opts)
-    towns = parts.get("towns", lambda: TownContext.build(inputs.towns, cells))
+    shared_towns = parts.get("towns", lambda: TownContext.build(inputs.towns, cells), shared=True)
+    # the rows are filled in by this run: its own copy
+    towns = dataclasses.replace(shared_towns, rows=copy.deepcopy(shared_towns.rows))
 
     current = _evaluate(queries, towns, inputs, opts, with_planned=False, parts=parts)
     planned = (

@@ -154,7 +154,7 @@ def population_sensitivity(
             )
             alt_queries = queries.with_cells(cells)
             build = functools.partial(TownContext.build, towns, cells)
-            alt_towns = build() if parts is None else parts.get(("towns", name), build)
+            alt_towns = build() if parts is None else parts.get(("towns", name), build, shared=True)
             alt = evaluate_standards(
                 alt_queries,
                 alt_towns,
