@@ -11,11 +11,16 @@ Measured, each against its baseline in the same run:
 
 - cold ``healthcircle report`` in a fresh process: the first run reads the GraphML and writes
   the prepared store next to it; the next cold run reads the store (the everyday start);
-- warm ``run_coverage`` (engine loaded, travel not yet asked: every cell joined to the roads once
-  per profile, one multi-source run per facility set) against the floor of those travel calls
-  alone, timed inside the same run;
-- a request that only changes ``minutes`` / ``dispatch_minutes`` / a target (travel remembered);
-- ``healthcircle serve`` start-up until ``/healthz`` answers, and its RSS after one coverage request.
+- warm ``run_coverage`` (engine loaded, travel not yet asked) against its raw floor on a second
+  engine of the same store: every point set joined to the roads once per profile, plus one raw
+  ``scipy.sparse.csgraph.dijkstra(min_only=True)`` per distinct (profile, facility subset) the run
+  asked; the accessibility measure's (facility × cell) matrix is timed apart;
+- a run that only changes ``minutes`` / ``dispatch_minutes`` / a target, in the same process
+  (travel and the parts no threshold changes are remembered);
+- ``healthcircle serve`` with worker processes: start-up until ``/healthz`` answers, the first
+  coverage request, requests that change only a threshold (each landing on whichever worker is
+  free, which reads the travel answers the others wrote to the shared folder), a cached request,
+  and the RSS of the server and of its workers afterwards.
 
 The last line printed is JSON. Timings are wall-clock on a shared machine: compare ratios.
 """
