@@ -166,6 +166,16 @@ class ByteBoundedCache(Generic[T]):
         flight.done.set()
         return value
 
+    async def aget_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """:meth:`get_or_compute` for a coroutine: a hit answers on the event loop, a miss computes in a
+        thread of the request thread pool (so only misses ever take a thread)."""
+        found, value = self.peek(key)
+        if found:
+            return value  # type: ignore[return-value]
+        import anyio.to_thread
+
+        return await anyio.to_thread.run_sync(self.get_or_compute, key, compute)
+
     def clear(self) -> None:
         """Forget every cached value (computations in flight still finish)."""
         with self._lock:

@@ -95,8 +95,13 @@ class AppState:
         )
 
 
-def get_state(request: Request) -> AppState:
-    """Return the state stored on the app by its lifespan."""
+async def get_state(request: Request) -> AppState:
+    """Return the state stored on the app by its lifespan.
+
+    A coroutine, so FastAPI calls it on the event loop: a plain function would take a thread of the
+    request thread pool for every request, and under load cached answers and ``/healthz`` would queue
+    behind requests blocked in that pool.
+    """
     state: AppState = request.app.state.healthcircle
     return state
 

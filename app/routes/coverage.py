@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["coverage"], responses=ERROR_RESPONSES)
 
 
-def coverage_options(
+async def coverage_options(
     state: StateDep,
     mode: Annotated[
         Profile | None,
@@ -82,7 +82,11 @@ def coverage_options(
         ),
     ] = None,
 ) -> CoverageOptions:
-    """Build the (normalised, hashable) options of a coverage run from the query string."""
+    """Build the (normalised, hashable) options of a coverage run from the query string.
+
+    A coroutine (no work to wait for): it runs on the event loop instead of taking a thread of the request
+    thread pool, so a cached answer never waits for a thread.
+    """
     if mode is not None and profile is not None and mode != profile:
         msg = f"conflicts with mode={mode.value!r} (got {profile.value!r})"
         raise QueryParameterError("profile", msg, "the same value as mode, or leave one of them out")
