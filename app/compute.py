@@ -4,15 +4,18 @@
 * Concurrent first requests for one key share one job (single flight).
 * At most ``workers`` jobs run at a time and at most ``queue`` more wait; beyond that the request is
   refused at once with :class:`ServiceBusyError` (503 with ``Retry-After``) instead of queueing for minutes.
-* A job nobody waits for any more (every client went away) is dropped before it starts; a job already
-  running finishes and its result is cached for the next request.
+* A job nobody waits for any more (every client went away) is dropped before it starts; in worker
+  processes a job already running is ended too (its worker is killed and forked afresh), so a request
+  whose client went away stops consuming a worker. In threads a running job finishes (a thread cannot be
+  stopped from outside) and its result is cached for the next request.
 * ``/healthz`` and cached answers never wait: they use no worker.
 
 Work is named (:class:`Work`: a registered function and its arguments) so that it can run either in
 threads of the server process or — the default of ``healthcircle serve`` — in forked worker processes,
 which keeps the event loop free of the computations' hold on the GIL. A forked worker starts with a copy
 of the loaded data and its own cache for intermediate results; the finished documents come back to the
-server's cache.
+server's cache. Siting jobs (:meth:`ComputePool.call`) run in the same workers and count against the
+same admission limit.
 """
 
 from __future__ import annotations
@@ -20,16 +23,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import multiprocessing
 import threading
 from collections.abc import Callable, Hashable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 
 from app.cache import ByteBoundedCache
+from app.workers import Task, WorkerProcesses
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +71,7 @@ class Work:
 WORKER_NICENESS = 10
 
 
-def _child_init() -> None:
+def _child_init() -> None:  # pragma: no cover - runs in the forked workers
     """In a freshly forked worker: lower priority, and a cache of its own (the parent's lock may have been
     held at fork)."""
     import os
@@ -81,7 +84,7 @@ def _child_init() -> None:
     state.cache = ByteBoundedCache(state.settings.cache_bytes)
 
 
-def _child_run(work: Work) -> Any:
+def _child_run(work: Work) -> Any:  # pragma: no cover - runs in the forked workers
     return WORK[work.name](_FORK_STATE, *work.args)
 
 
@@ -107,6 +110,7 @@ class _Job:
     future: Future[Any]
     waiters: int = 0
     started: threading.Event = field(default_factory=threading.Event)
+    task: Task | None = None
 
 
 class ComputePool:
@@ -140,35 +144,41 @@ class ComputePool:
         self.retry_after_s = max(1, int(retry_after_s))
         self.state = state
         self.processes = processes
-        self._executor: Executor
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="compute")
+        self._processes: WorkerProcesses | None = None
         if processes:
             global _FORK_STATE
             _FORK_STATE = state
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_child_init,
-            )
-        else:
-            self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="compute")
+            self._processes = WorkerProcesses(self.workers, run=_child_run, initializer=_child_init)
         self._jobs: dict[Hashable, _Job] = {}
         # re-entrant: cancelling a future runs its done-callback (which takes the lock) at once
         self._lock = threading.RLock()
         self._running = 0
+        self._calls = 0
         self.refused = 0
         self.dropped = 0
 
     @property
     def running(self) -> int:
-        """Jobs being computed now (with worker processes: admitted jobs, running or about to)."""
-        if self.processes:
-            return min(self.workers, len(self._jobs))
+        """Jobs being computed now."""
+        if self._processes is not None:
+            return self._processes.busy
         return self._running
 
     @property
     def pending(self) -> int:
-        """Jobs admitted and not finished (running or waiting)."""
-        return len(self._jobs)
+        """Jobs admitted and not finished (running or waiting), siting jobs included."""
+        return len(self._jobs) + self._calls
+
+    @property
+    def terminated(self) -> int:
+        """Running jobs ended because every client of theirs went away (worker processes only)."""
+        return self._processes.terminated if self._processes is not None else 0
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Process ids of the worker processes (empty with threads)."""
+        return self._processes.pids if self._processes is not None else []
 
     def _run_job(self, key: Hashable, job: _Job, compute: Callable[[], Any] | Work) -> Any:
         with self._lock:
@@ -186,10 +196,10 @@ class ComputePool:
         return compute
 
     def _submit(self, key: Hashable, job: _Job, compute: Callable[[], Any] | Work) -> Future[Any]:
-        if self.processes and isinstance(compute, Work):
-            future = self._executor.submit(_child_run, compute)
-            future.add_done_callback(functools.partial(self._store, key))
-            return future
+        if self._processes is not None and isinstance(compute, Work):
+            job.task = self._processes.submit(compute)
+            job.task.future.add_done_callback(functools.partial(self._store, key))
+            return job.task.future
         return self._executor.submit(self._run_job, key, job, compute)
 
     def _store(self, key: Hashable, future: Future[Any]) -> None:
@@ -203,9 +213,10 @@ class ComputePool:
         with self._lock:
             job = self._jobs.get(key)
             if job is None:
-                if len(self._jobs) >= self.workers + self.queue:
+                if self.pending >= self.workers + self.queue:
                     self.refused += 1
-                    raise ServiceBusyError(self.retry_after_s, self._running, len(self._jobs) - self._running)
+                    running = self.running
+                    raise ServiceBusyError(self.retry_after_s, running, max(self.pending - running, 0))
                 job = _Job(future=Future())
                 self._jobs[key] = job
                 job.future = self._submit(key, job, compute)
@@ -221,11 +232,53 @@ class ComputePool:
     def _leave(self, key: Hashable, job: _Job) -> None:
         with self._lock:
             job.waiters -= 1
-            if job.waiters <= 0 and job.future.cancel():
-                self.dropped += 1
+            if job.waiters > 0:
+                return
+            if job.task is not None and self._processes is not None:
+                started = job.task.worker is not None
+                ended = self._processes.cancel(job.task)
+            else:
+                started, ended = False, job.future.cancel()
+            if ended:
+                if not started:
+                    self.dropped += 1
                 if self._jobs.get(key) is job:
                     del self._jobs[key]
-                logger.info("dropped queued job %s: its clients went away", key)
+                logger.info("%s job %s: its clients went away", "ended" if started else "dropped", key)
+
+    def call(
+        self,
+        work: Work,
+        *,
+        on_message: Callable[[Any], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> Any:
+        """Run *work* in a worker process and wait for it (a blocking call, for a job runner's thread).
+
+        It is not refused (its job was accepted already) but counts against the admission limit while it
+        waits or runs. What the work reports (:func:`app.workers.report`) goes to *on_message*; setting
+        *stop* asks the work to stop early (it sees :data:`app.workers.STOP` set).
+        """
+        if self._processes is None:
+            msg = "ComputePool.call needs worker processes"
+            raise RuntimeError(msg)
+        with self._lock:
+            self._calls += 1
+        try:
+            task = self._processes.submit(work, on_message=on_message)
+            stopped = False
+            while True:
+                try:
+                    return task.future.result(timeout=DISCONNECT_POLL_S)
+                except TimeoutError:
+                    if stop is not None and stop.is_set() and not stopped:
+                        stopped = self._processes.stop(task)
+                except CancelledError as exc:
+                    msg = "the worker processes were shut down while this ran"
+                    raise RuntimeError(msg) from exc
+        finally:
+            with self._lock:
+                self._calls -= 1
 
     async def run(self, key: Hashable, compute: Callable[[], T] | Work, request: Request | None = None) -> T:
         """The cached value of *key*, or compute it in the pool (shared with concurrent askers).
@@ -271,5 +324,7 @@ class ComputePool:
                     job.waiters -= 1
 
     def shutdown(self) -> None:
-        """Stop taking jobs; queued jobs are cancelled, running ones finish."""
+        """Stop taking jobs; queued jobs are cancelled; running ones finish (threads) or end (processes)."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._processes is not None:
+            self._processes.shutdown()

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from app.cache import ByteBoundedCache
 from app.compute import ComputePool
 from app.config import Settings
+from app.jobs import make_runner
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -59,8 +60,6 @@ class AppState:
         """The siting job runner over the county database (started on first use)."""
         with self._jobs_lock:
             if self._jobs is None:
-                from app.jobs import make_runner
-
                 self._jobs = make_runner(self)
             return self._jobs
 
@@ -75,12 +74,16 @@ class AppState:
         return ScenarioStore(self.database_file)
 
     def close(self) -> None:
-        """Stop the worker pool and the job runner (unfinished jobs stay queued in the database)."""
-        self.pool.shutdown()
+        """Stop the job runner (unfinished jobs stay queued in the database), then the worker pool.
+
+        In this order, a siting job running in a worker process stops with its best solution so far and
+        is queued again, instead of losing its worker first.
+        """
         with self._jobs_lock:
             if self._jobs is not None:
                 self._jobs.shutdown()
                 self._jobs = None
+        self.pool.shutdown()
 
     pool: ComputePool = field(init=False)
 

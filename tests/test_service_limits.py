@@ -10,12 +10,15 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
+from app import jobs as app_jobs
 from app.cache import ByteBoundedCache
-from app.compute import ClientGoneError, ComputePool, ServiceBusyError
+from app.compute import ClientGoneError, ComputePool, ServiceBusyError, Work, register_work
 from app.config import Settings
 from app.main import create_app
 
@@ -259,3 +262,115 @@ def test_worker_processes_compute_the_same_documents(client: TestClient) -> None
         pool = forked.app.state.healthcircle.pool  # type: ignore[attr-defined]
         assert pool.processes
         assert len(pool.cache) >= 3  # the documents came back to this process's cache
+
+
+# --- worker processes: clients that go away -----------------------------------------------------------
+
+
+@register_work("test_mark_and_sleep")
+def _mark_and_sleep(_state: object, marker: str, seconds: float) -> str:
+    """Slow test work (runs in a forked worker): leave a mark when it starts, then sleep."""
+    Path(marker).write_text("started")
+    time.sleep(seconds)
+    return f"slept {seconds}"
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[tuple[str, FastAPI]]:
+    """A real uvicorn server on loopback, computing in one forked worker process, with a slow test route."""
+    import uvicorn
+
+    app = create_app(
+        Settings(worker_processes=True, workers=1, queue=4, database_file=tmp_path / "db.sqlite")
+    )
+
+    @app.get("/test/slow")
+    async def slow(request: Request, marker: str, seconds: float) -> str:
+        pool = request.app.state.healthcircle.pool
+        work = Work("test_mark_and_sleep", (marker, seconds))
+        result: str = await pool.run(("slow", marker), work, request)
+        return result
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 120
+    while not server.started:
+        assert time.time() < deadline and thread.is_alive(), "the test server did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}", app
+    server.should_exit = True
+    thread.join(30)
+
+
+def test_a_running_computation_ends_when_its_client_goes_away(
+    live_server: tuple[str, FastAPI], tmp_path: Path
+) -> None:
+    base, app = live_server
+    pool = app.state.healthcircle.pool
+    marker = tmp_path / "long"
+    old_pids = pool.worker_pids
+    with pytest.raises(httpx.TimeoutException):  # the client gives up after 1 s of a 60 s computation
+        httpx.get(f"{base}/test/slow", params={"marker": str(marker), "seconds": 60}, timeout=1.0)
+    assert marker.exists()  # it had started
+    deadline = time.time() + 10
+    while pool.terminated == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert pool.terminated == 1
+    # the worker is free again at once (a fresh process), not after the 60 s
+    t0 = time.perf_counter()
+    quick = httpx.get(f"{base}/test/slow", params={"marker": str(tmp_path / "q"), "seconds": 0}, timeout=20)
+    assert quick.status_code == 200 and quick.json() == "slept 0.0"
+    assert time.perf_counter() - t0 < 10
+    assert pool.worker_pids != old_pids and pool.running == 0
+
+
+def test_a_queued_computation_whose_client_left_never_runs(
+    live_server: tuple[str, FastAPI], tmp_path: Path
+) -> None:
+    base, app = live_server
+    pool = app.state.healthcircle.pool
+    first, second = tmp_path / "first", tmp_path / "second"
+    results: list[int] = []
+
+    def occupy() -> None:
+        response = httpx.get(f"{base}/test/slow", params={"marker": str(first), "seconds": 2}, timeout=30)
+        results.append(response.status_code)
+
+    holder = threading.Thread(target=occupy)
+    holder.start()
+    deadline = time.time() + 10
+    while not first.exists():
+        assert time.time() < deadline
+        time.sleep(0.02)
+    with pytest.raises(httpx.TimeoutException):  # waits behind the first, gives up after 0.5 s
+        httpx.get(f"{base}/test/slow", params={"marker": str(second), "seconds": 0}, timeout=0.5)
+    holder.join(30)
+    assert results == [200]  # the job whose client stayed finished
+    time.sleep(0.5)
+    assert not second.exists()  # the abandoned one was dropped before it started
+    assert pool.dropped == 1 and pool.terminated == 0
+
+
+def test_siting_solves_in_a_worker_process(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(worker_processes=True, workers=1, database_file=tmp_path / "db.sqlite")
+    with TestClient(create_app(settings)) as forked:
+        # after the workers forked, the serving process loses the ability to solve: an answer can only
+        # have come from a worker process
+        def no_solving_here(*_args: object) -> None:
+            raise AssertionError("siting solved in the serving process")
+
+        monkeypatch.setattr(app_jobs, "siting_document", no_solving_here)
+        response = forked.post("/api/siting", json={"kind": "ems", "count": 2})
+        assert response.status_code == 200, response.text
+        doc = response.json()
+        job = forked.get(f"/api/siting/jobs/{doc['job_id']}").json()
+        assert job["status"] == "done"
+        assert job["progress"] is not None and job["progress"]["phase"]  # progress came back from the worker
+    monkeypatch.undo()
+    threads = client.post("/api/siting", json={"kind": "ems", "count": 2}).json()
+    assert [(s["lon"], s["lat"]) for s in doc["sites"]] == [(s["lon"], s["lat"]) for s in threads["sites"]]
+    assert doc["coverage"] == threads["coverage"]
