@@ -235,16 +235,15 @@ class ComputePool:
             if job.waiters > 0:
                 return
             if job.task is not None and self._processes is not None:
-                started = job.task.worker is not None
-                ended = self._processes.cancel(job.task)
+                outcome = self._processes.cancel(job.task)
             else:
-                started, ended = False, job.future.cancel()
-            if ended:
-                if not started:
+                outcome = "dropped" if job.future.cancel() else None
+            if outcome is not None:
+                if outcome == "dropped":
                     self.dropped += 1
                 if self._jobs.get(key) is job:
                     del self._jobs[key]
-                logger.info("%s job %s: its clients went away", "ended" if started else "dropped", key)
+                logger.info("%s job %s: its clients went away", outcome, key)
 
     def call(
         self,

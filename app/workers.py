@@ -191,15 +191,18 @@ class WorkerProcesses:
                 msg = "the worker processes are shut down"
                 raise RuntimeError(msg)
             self._pending.append(task)
-            self._dispatch()
+            failed = self._dispatch()
+        self._fail(failed)
         return task
 
-    def _dispatch(self) -> None:
-        # lock held
+    def _dispatch(self) -> list[tuple[Task, BaseException]]:
+        """Give waiting tasks to idle workers (lock held); the tasks that could not be sent, to fail them
+        once the lock is released (their futures' callbacks may take their owners' locks)."""
+        failed: list[tuple[Task, BaseException]] = []
         while self._pending:
             idle = next((w for w in self._workers if w.task is None), None)
             if idle is None:
-                return
+                break
             task = self._pending.popleft()
             if task.future.done():
                 continue
@@ -208,27 +211,37 @@ class WorkerProcesses:
                 idle.conn.send(task.payload)
             except Exception as exc:  # unpicklable work, or a worker that just died
                 idle.task, task.worker = None, None
-                _settle(task, error=exc)
+                failed.append((task, exc))
+        return failed
 
-    def cancel(self, task: Task) -> bool:
-        """Drop *task* if it waits, end its worker if it runs; False when it has already finished."""
+    def _fail(self, failed: list[tuple[Task, BaseException]]) -> None:
+        for task, exc in failed:
+            _settle(task, error=exc)
+
+    def cancel(self, task: Task) -> str | None:
+        """Drop *task* if it waits (``"dropped"``), end its worker if it runs (``"ended"``); None when it
+        has already finished.
+
+        The task's future is cancelled after this object's lock is released, so its callbacks may take
+        the caller's locks.
+        """
         with self._lock:
             if task.future.done():
-                return False
+                return None
+            outcome = "dropped" if task.worker is None else "ended"
             if task.worker is None:
                 with contextlib.suppress(ValueError):
                     self._pending.remove(task)
-                task.future.cancel()
-                return True
-            worker = task.worker
-            if worker.task is not task:
-                return False
-            task.ended = True
-            task.future.cancel()
-            self.terminated += 1
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(worker.process.pid, signal.SIGKILL)
-            return True
+            else:
+                worker = task.worker
+                if worker.task is not task:
+                    return None
+                task.ended = True
+                self.terminated += 1
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(worker.process.pid, signal.SIGKILL)
+        task.future.cancel()
+        return outcome
 
     def stop(self, task: Task) -> bool:
         """Ask the running *task* to stop early (it sees ``STOP`` set); False when it is not running."""
@@ -264,7 +277,8 @@ class WorkerProcesses:
                 task, worker.task = worker.task, None
                 if task is not None:
                     task.worker = None
-                self._dispatch()
+                failed = self._dispatch()
+            self._fail(failed)
             if task is not None:
                 if kind == "done":
                     _settle(task, result=value)
@@ -274,6 +288,7 @@ class WorkerProcesses:
     def _ended(self, worker: _Worker) -> None:
         """A worker's pipe closed: it was killed (or died, or left at shutdown); fork one in its place."""
         worker.process.join(5)
+        failed: list[tuple[Task, BaseException]] = []
         with self._lock:
             task, worker.task = worker.task, None
             if worker in self._workers:
@@ -281,7 +296,8 @@ class WorkerProcesses:
             worker.conn.close()
             if not self._closed:
                 self._spawn()
-                self._dispatch()
+                failed = self._dispatch()
+        self._fail(failed)
         if task is not None and not task.ended:
             code = worker.process.exitcode
             logger.warning("a worker process ended while computing (exit code %s)", code)
@@ -296,7 +312,7 @@ class WorkerProcesses:
             for w in workers:
                 if w.task is not None:
                     w.task.ended = True
-                    w.task.future.cancel()
+                    pending.append(w.task)
         for task in pending:
             task.future.cancel()
         for w in workers:
