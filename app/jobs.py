@@ -15,7 +15,7 @@ from analysis.siting.budget import Budget
 from analysis.siting.jobs import JobRunner, JobStore
 from analysis.siting.request import run_request
 from analysis.siting.use_cases import library_setting
-from app.compute import Work, register_work
+from app.compute import ServiceBusyError, Work, register_work
 from app.schemas import jsonable
 
 if TYPE_CHECKING:
@@ -51,6 +51,26 @@ def siting_in_worker(
 
     budget = Budget(seconds, on_progress=workers.report, stop=workers.STOP, started=started)
     return siting_document(state, request, budget, earlier)
+
+
+def admit(state: AppState, key: str, *, budget_seconds: float) -> None:
+    """Refuse a new siting job at once when ``siting_workers + queue`` jobs are unfinished already.
+
+    A request that joins a job already queued or running for its key is always admitted.
+
+    Raises
+    ------
+    ServiceBusyError
+        Too many unfinished jobs (503 with ``Retry-After``).
+    """
+    store = state.jobs.store
+    if store.active(key, min_budget_seconds=budget_seconds) is not None:
+        return
+    unfinished = store.unfinished()
+    settings = state.settings
+    if len(unfinished) >= settings.siting_workers + settings.queue:
+        running = sum(1 for job in unfinished if job.status == "running")
+        raise ServiceBusyError(settings.retry_after_s, running, len(unfinished) - running)
 
 
 def make_runner(state: AppState) -> JobRunner:

@@ -374,3 +374,22 @@ def test_siting_solves_in_a_worker_process(
     threads = client.post("/api/siting", json={"kind": "ems", "count": 2}).json()
     assert [(s["lon"], s["lat"]) for s in doc["sites"]] == [(s["lon"], s["lat"]) for s in threads["sites"]]
     assert doc["coverage"] == threads["coverage"]
+
+
+def test_siting_jobs_beyond_the_limit_get_503_but_a_waiting_request_is_joined(tmp_path: Path) -> None:
+    from analysis.siting.jobs import JobStore
+    from analysis.siting.request import normalise_request, request_key
+
+    settings = Settings(siting_workers=1, queue=0, retry_after_s=9, database_file=tmp_path / "db.sqlite")
+    with TestClient(create_app(settings)) as limited:
+        state = limited.app.state.healthcircle  # type: ignore[attr-defined]
+        # one unfinished job fills the single slot (written as the store writes it, not run here)
+        request = normalise_request({"kind": "ems", "count": 1})
+        key = request_key(request, data_fingerprint=state.data_fingerprint)
+        JobStore(tmp_path / "db.sqlite").create(key, request, budget_seconds=60)
+        busy = limited.post("/api/siting", json={"kind": "ems", "count": 2})
+        assert busy.status_code == 503, busy.text
+        assert busy.headers["Retry-After"] == "9" and "busy" in busy.json()["detail"]
+        # the same request as the unfinished job is not refused: it joins that job
+        joined = limited.post("/api/siting", json={"kind": "ems", "count": 1, "time_limit_s": 5})
+        assert joined.status_code in (200, 202), joined.text

@@ -24,6 +24,7 @@ from analysis.siting.jobs import Job
 from analysis.siting.request import normalise_request, request_key
 from app.deps import AppState, StateDep
 from app.errors import QueryParameterError
+from app.jobs import admit
 from app.schemas import ERROR_RESPONSES, HTML_ERROR_RESPONSES, Profile, jsonable
 
 logger = logging.getLogger(__name__)
@@ -318,6 +319,7 @@ def solve(state: AppState, request: SitingRequest, *, wait_s: float, resume_done
         latest = jobs.store.latest_done(key)
         if latest is not None and latest.result is not None:
             return Outcome(document=_with_job(latest.result, latest.id), job=None)
+    admit(state, key, budget_seconds=request.time_limit_s)  # 503 when too many jobs wait already
     job = jobs.submit(key, normalised, budget_seconds=request.time_limit_s)
     finished = jobs.wait(job.id, wait_s)
     if finished is not None and finished.status == "done" and finished.result is not None:
