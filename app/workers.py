@@ -85,6 +85,7 @@ def _worker_main(
             return
         STOP.clear()
         _CONN = conn
+        conn.send(("started", None))  # from now on SIGUSR1 reaches the handler above
         try:
             outcome: tuple[str, Any] = ("done", run(task))
         except BaseException as exc:  # every error goes back to the server, which raises it there
@@ -108,6 +109,8 @@ class Task:
     future: Future[Any] = field(default_factory=Future)
     worker: _Worker | None = None
     ended: bool = False
+    started: bool = False
+    stop_asked: bool = False
 
 
 @dataclass(eq=False)
@@ -249,11 +252,14 @@ class WorkerProcesses:
             worker = task.worker
             if worker is None or worker.task is not task:
                 return False
-            try:
-                os.kill(worker.process.pid, signal.SIGUSR1)
-            except ProcessLookupError:
-                return False
+            task.stop_asked = True
+            if task.started:  # else the signal is sent when the worker says it started
+                self._signal_stop(worker)
             return True
+
+    def _signal_stop(self, worker: _Worker) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker.process.pid, signal.SIGUSR1)
 
     def _read(self, worker: _Worker) -> None:
         """The server's reader of one worker's pipe (a thread; it waits in ``recv`` without the GIL)."""
@@ -265,6 +271,14 @@ class WorkerProcesses:
                 return
             except Exception as exc:  # a result that cannot be unpickled here
                 kind, value = "error", RuntimeError(f"the result could not be read: {exc}")
+            if kind == "started":
+                with self._lock:
+                    task = worker.task
+                    if task is not None:
+                        task.started = True
+                        if task.stop_asked:
+                            self._signal_stop(worker)
+                continue
             if kind == "message":
                 task = worker.task
                 if task is not None and task.on_message is not None:
