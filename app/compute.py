@@ -114,18 +114,24 @@ class _Job:
 
 
 class ComputePool:
-    """Bounded worker threads with an admission limit, in front of a :class:`ByteBoundedCache`.
+    """Bounded workers (threads, or forked processes) with an admission limit, in front of a
+    :class:`ByteBoundedCache`.
 
     Parameters
     ----------
     cache
         Where results are kept, by key.
     workers
-        Jobs running at once (the machine's cores: the work is numpy/scipy/HiGHS, which release the GIL).
+        Jobs running at once (the machine's cores).
     queue
         Jobs allowed to wait for a worker; one more is refused with :class:`ServiceBusyError`.
     retry_after_s
         ``Retry-After`` suggested when refusing.
+    state
+        What :class:`Work` functions compute with (the app state); forked workers inherit a copy.
+    processes
+        Run :class:`Work` in forked worker processes (:class:`app.workers.WorkerProcesses`, started at
+        once) instead of threads of this process.
     """
 
     def __init__(
