@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import weakref
@@ -63,6 +64,19 @@ get a 422 whose `detail` names the parameter and the allowed range.
 """
 
 
+#: Temporary travel-answer folders are named ``healthcircle-travel-<pid>-…`` after the server owning them.
+TEMPORARY_TRAVEL_PREFIX = "healthcircle-travel-"
+
+
+def _remove_orphaned_travel_folders() -> None:
+    """Remove temporary travel folders of servers that are gone (one stopped by a signal leaves its own)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMPORARY_TRAVEL_PREFIX}*-*"):
+        pid = folder.name.removeprefix(TEMPORARY_TRAVEL_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or Path(f"/proc/{pid}").exists() or not Path("/proc/self").exists():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _share_travel(settings: Settings, travel: TravelModel, identity: str) -> Path | None:
     """Keep travel answers in a folder the worker processes share; the folder when it is temporary.
 
@@ -73,7 +87,8 @@ def _share_travel(settings: Settings, travel: TravelModel, identity: str) -> Pat
     if directory is None:
         if not settings.worker_processes:
             return None
-        directory = temporary = Path(tempfile.mkdtemp(prefix="healthcircle-travel-"))
+        _remove_orphaned_travel_folders()
+        directory = temporary = Path(tempfile.mkdtemp(prefix=f"{TEMPORARY_TRAVEL_PREFIX}{os.getpid()}-"))
     share_on_disk(travel, directory, identity=identity, max_bytes=settings.travel_cache_bytes)
     return temporary
 

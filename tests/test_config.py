@@ -114,8 +114,10 @@ def test_without_network_file_travel_is_estimated() -> None:
 
 
 def test_worker_processes_share_travel_answers_in_a_folder(tmp_path: Path) -> None:
+    import os
     import subprocess
     import sys
+    import tempfile
 
     from analysis.coverage import run_coverage
     from analysis.coverage.travel_cache import remembering
@@ -137,6 +139,17 @@ def test_worker_processes_share_travel_answers_in_a_folder(tmp_path: Path) -> No
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     folder = Path(done.stdout.strip().splitlines()[-1])
     assert folder.name.startswith("healthcircle-travel-") and not folder.exists()
+    # a server stopped by a signal leaves its folder: the next start removes it
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    left = Path(tempfile.gettempdir()) / f"healthcircle-travel-{gone.stdout.strip()}-test"
+    left.mkdir()
+    (left / "answer.0.npy").write_bytes(b"x")
+    state = build_state(Settings(worker_processes=True, workers=1))
+    assert not left.exists()
+    assert remembering(state.travel).disk.directory.name.startswith(f"healthcircle-travel-{os.getpid()}-")  # type: ignore[attr-defined]
+    state.close()
     # threads share the answers in memory: no folder unless one is set
     state = build_state(Settings(worker_processes=False))
     assert remembering(state.travel).disk is None  # type: ignore[attr-defined]
