@@ -17,22 +17,18 @@ from analysis.siting.aed.gap import aed_gap
 from analysis.siting.aed.setup import AedSetup, prepare_aed
 from analysis.siting.budget import Budget
 from analysis.siting.candidates import candidates_xy, grid_candidates
-from analysis.siting.demand import aggregate_demand
 from analysis.siting.documents import solution_label
 from analysis.siting.gains import cell_ranks, cell_ranks_of_points
 from analysis.siting.kinds import CANDIDATE_FILTERS, KINDS, MODELS, CandidateFilter, Kind, ModelName
+from analysis.siting.model_runs import SitingProblem, run_model
 from analysis.siting.models import (
-    BackupCovering,
-    ExpectedCovering,
     LocationModel,
-    MaximalCovering,
-    PMedian,
-    SetCovering,
 )
 from analysis.siting.use_cases import SettingLookup, UseCase, existing_sites, library_setting, use_case
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
     from analysis.datasets import Inputs
     from analysis.travel import TravelModel
@@ -53,86 +49,6 @@ def _town_codes(lon: np.ndarray, lat: np.ndarray, towns: gpd.GeoDataFrame) -> li
     return out
 
 
-def _start_columns(
-    start_sites: Sequence[tuple[float, float]] | None, cand_xy: np.ndarray, *, crs: str
-) -> np.ndarray | None:
-    """Candidate columns at the given (lon, lat) sites (within a metre), or None."""
-    if not start_sites or not len(cand_xy):
-        return None
-    from pyproj import Transformer
-    from scipy.spatial import cKDTree
-
-    lonlat = np.asarray(start_sites, dtype=np.float64).reshape(-1, 2)
-    to_crs = Transformer.from_crs(settings.GEOGRAPHIC_CRS, crs, always_xy=True)
-    x, y = to_crs.transform(lonlat[:, 0], lonlat[:, 1])
-    dist, column = cKDTree(cand_xy).query(np.column_stack([x, y]))
-    return np.unique(column[np.asarray(dist) <= settings.START_SITE_MATCH_M]).astype(np.int64)
-
-
-def _stationed_ambulances(
-    facilities: gpd.GeoDataFrame,
-    station_ids: Sequence[str],
-    *,
-    given: Mapping[str, int] | None,
-    assume_unknown: int | None,
-) -> tuple[list[float], list[str]]:
-    """Ambulances at each existing station: the planner's numbers, else the data's; unknown refused."""
-    import pandas as pd
-
-    given = dict(given or {})
-    stray = sorted(set(given) - set(station_ids))
-    if stray:
-        msg = f"ambulances given for {stray}, which are not open 120 sites; use ids of {list(station_ids)}"
-        raise ParameterError(msg)
-    table = facilities.set_index(facilities["id"].astype(str))
-    counts: list[float] = []
-    unknown: list[str] = []
-    for sid in station_ids:
-        if sid in given:
-            counts.append(float(given[sid]))
-            continue
-        value = table.loc[sid, "ambulances"] if "ambulances" in table.columns else None
-        if value is None or pd.isna(value):
-            unknown.append(sid)
-            counts.append(float("nan") if assume_unknown is None else float(assume_unknown))
-        else:
-            counts.append(float(value))
-    notes = [f"ambulances per station: {sum(1 for s in station_ids if s not in unknown)} known or given"]
-    if unknown and assume_unknown is None:
-        msg = (
-            f"the ambulances at {len(unknown)} of {len(station_ids)} stations are unknown "
-            f"({', '.join(unknown)}); "
-            "give them (ambulances={station id: count}) or pass assume_unknown_ambulances to count each "
-            "as that many (the result then says it assumed them)"
-        )
-        raise ParameterError(msg)
-    if unknown:
-        notes.append(
-            f"ASSUMED: {len(unknown)} stations with unknown ambulances counted as {assume_unknown} each "
-            f"({', '.join(unknown)}); expected coverage depends on this assumption"
-        )
-    return counts, notes
-
-
-def _expected_block(model: ExpectedCovering, station_ids: Sequence[str], n_cand: int) -> dict[str, Any]:
-    """MEXCLP fields of the document: q, expected coverage before/after and added ambulances per site."""
-    before, after = model.expected_share()
-    by_station = {
-        station_ids[int(j) - n_cand]: int(model.allocation[j])
-        for j in np.flatnonzero(model.allocation)
-        if j >= n_cand
-    }
-    return {
-        "busy_fraction": model.q,
-        "expected_coverage_before": round(before, 6),
-        "expected_coverage_after": round(after, 6),
-        "ambulances_added": int(model.allocation.sum()),
-        "ambulances_added_at_stations": by_station,
-        "ambulances_at_new_sites": int(model.allocation[:n_cand].sum()),
-        "covered_any_population": round(model.covered_any, 1),
-    }
-
-
 def _gap_percent(model: LocationModel) -> float | None:
     """How far the optimum can be from the solution, % of the optimum; 0 when proven, None when unknown.
 
@@ -147,15 +63,51 @@ def _gap_percent(model: LocationModel) -> float | None:
     return round(100.0 * abs(bound - value) / abs(bound), 4)
 
 
-def _dense(cost: np.ndarray | None) -> np.ndarray:
-    if cost is None:
-        msg = "this model needs the travel-cost matrix, which walk-scale AED siting does not build"
-        raise ParameterError(msg)
-    return cost
-
-
 def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+def _site_rows(
+    table: pd.DataFrame, problem: SitingProblem, *, towns: gpd.GeoDataFrame, with_station_ids: bool
+) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """The ranked sites of the document (WGS-84, rounded) and each site's town code.
+
+    A public place keeps its name and source; with *with_station_ids* (MEXCLP) an added ambulance at an
+    existing station names the station.
+    """
+    from pyproj import Transformer
+
+    chosen_xy = problem.sites_xy[table["site"].to_numpy(dtype=np.int64)] if len(table) else np.empty((0, 2))
+    to_wgs = Transformer.from_crs(problem.crs, settings.GEOGRAPHIC_CRS, always_xy=True)
+    lon_t, lat_t = to_wgs.transform(chosen_xy[:, 0], chosen_xy[:, 1])
+    lon = np.atleast_1d(np.asarray(lon_t, dtype=np.float64))
+    lat = np.atleast_1d(np.asarray(lat_t, dtype=np.float64))
+    codes = _town_codes(lon, lat, towns)
+    added = table["added_population"].to_numpy(dtype=np.float64)
+    cum_pop = table["cumulative_population"].to_numpy(dtype=np.float64)
+    cum_cov = table["cumulative_coverage"].to_numpy(dtype=np.float64)
+    sites = [
+        {
+            "rank": i + 1,
+            "lon": round(float(lon[i]), 6),
+            "lat": round(float(lat[i]), 6),
+            "town_code": codes[i],
+            "added_population": round(float(added[i]), 1),
+            "cumulative_population": round(float(cum_pop[i]), 1),
+            "cumulative_coverage": round(float(cum_cov[i]), 6),
+        }
+        for i in range(len(table))
+    ]
+    n_cand = len(problem.cand_xy)
+    aed = problem.aed
+    if aed is not None and aed.place_rows is not None:
+        for site, column in zip(sites, table["site"].to_numpy(dtype=np.int64), strict=True):
+            site.update(aed.place_rows[column] if column < n_cand else {})
+    if with_station_ids:
+        columns = table["site"].to_numpy(dtype=np.int64)
+        for site, column in zip(sites, columns, strict=True):
+            site["station_id"] = problem.existing_ids[column - n_cand] if column >= n_cand else None
+    return sites, codes
 
 
 def _cost_setup(
@@ -326,8 +278,6 @@ def recommend_sites(
     SolverError
         An infeasible target or no solution within the time limit.
     """
-    from pyproj import Transformer
-
     if budget is None:
         budget = Budget(settings.SOLVER_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s))
 
@@ -434,126 +384,36 @@ def recommend_sites(
         raise ParameterError(msg)
 
     say(f"solving {model.upper()} with HiGHS over {n_cand} candidates")
-    solved: MaximalCovering | SetCovering | PMedian | ExpectedCovering | BackupCovering
-    pmedian: PMedian | None = None
-    extra: dict[str, Any] = {}
-    if model == "mexclp":
-        stationed, notes = _stationed_ambulances(
-            inputs.facilities, existing_ids, given=ambulances, assume_unknown=assume_unknown_ambulances
-        )
-        assumptions.extend(notes)
-        mexclp = ExpectedCovering.from_cost_matrix(
-            _dense(cost),
-            weights,
-            threshold=case.threshold_minutes,
-            k=int(count or 0),
-            existing=existing,
-            existing_ambulances=stationed,
-            busy_fraction=busy_fraction,
-        ).solve(budget=budget)
-        solved = mexclp
-        extra = _expected_block(mexclp, existing_ids, n_cand)
-        assumptions.append(
-            f"MEXCLP (Daskin 1983): each ambulance is busy {100 * mexclp.q:g} % of the time, independently "
-            "of the others; coverage and the values per site are expected people covered"
-            + (" (busy fraction assumed, not measured)" if busy_fraction is None else "")
-        )
-    elif model == "backup":
-        backup = BackupCovering.from_cost_matrix(
-            _dense(cost), weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
-        ).solve(budget=budget)
-        solved = backup
-        extra = {
-            "primary_weight": backup.primary_weight,
-            "baseline_backup_population": round(backup.baseline_backup, 1),
-            "backup_population": round(backup.backup_population, 1),
-            "backup_coverage": round(backup.backup_population / total, 6) if total > 0 else 0.0,
-        }
-        assumptions.append(
-            f"backup covering (Hogan and ReVelle 1986): first coverage weighted {backup.primary_weight:g}, "
-            f"coverage by a second station {1 - backup.primary_weight:g}; sites are ranked by first coverage"
-        )
-    elif model == "mclp":
-        if aed is not None:
-            solved = MaximalCovering.from_coverage_matrix(
-                aed.coverage.matrix,
-                weights,
-                threshold=aed.coverage.radius_m,
-                p=int(count or 0),
-                existing=existing,
-            )
-        else:
-            solved = MaximalCovering.from_cost_matrix(
-                _dense(cost), weights, threshold=case.threshold_minutes, p=int(count or 0), existing=existing
-            )
-        start = _start_columns(start_sites, cand_xy, crs=crs)
-        solved.solve(budget=budget, start_sites=start)
-    elif model == "lscp":
-        if aed is not None:
-            solved = SetCovering.from_coverage_matrix(
-                aed.coverage.matrix, weights, threshold=aed.coverage.radius_m, share=share, existing=existing
-            )
-        else:
-            solved = SetCovering.from_cost_matrix(
-                _dense(cost), weights, threshold=case.threshold_minutes, share=share, existing=existing
-            )
-        solved.solve(budget=budget)
-    else:
-        cutoff = case.threshold_minutes * settings.PMEDIAN_CUTOFF_FACTOR
-        block_m = settings.PMEDIAN_DEMAND_BLOCK_M
-        blocks_xy, block_population = aggregate_demand(cells_xy, weights, block_m=block_m)
-        block_cost = travel.matrix(
-            sites_xy, blocks_xy, profile=case.profile, direction=case.direction, cutoff_minutes=cutoff
-        ).T
-        pmedian = PMedian.from_cost_matrix(
-            block_cost,
-            block_population,
-            threshold=case.threshold_minutes,
-            p=int(count or 0),
-            existing=existing,
-            unserved_cost=cutoff,
-        ).solve(budget=budget)
-        # rank and report coverage on the full cells, as for the covering models
-        solved = MaximalCovering.from_cost_matrix(
-            _dense(cost), weights, threshold=case.threshold_minutes, p=pmedian.p, existing=existing
-        )
-        solved._rank(pmedian.selected)
-        solved._finish_from(pmedian)
-        assumptions.append(
-            f"p-median: travel beyond {cutoff:g} min counts as {cutoff:g} min "
-            f"({settings.PMEDIAN_CUTOFF_FACTOR:g} × the threshold); population cells are merged into "
-            f"{block_m:g} m blocks (population-weighted centres) for the optimisation"
-        )
+    problem = SitingProblem(
+        case=case,
+        cells_xy=cells_xy,
+        weights=weights,
+        cand_xy=cand_xy,
+        sites_xy=sites_xy,
+        existing=existing,
+        existing_ids=existing_ids,
+        cost=cost,
+        aed=aed,
+        crs=crs,
+    )
+    run = run_model(
+        problem,
+        travel,
+        inputs.facilities,
+        model=model,
+        count=int(count or 0),
+        share=share,
+        budget=budget,
+        start_sites=start_sites,
+        ambulances=ambulances,
+        busy_fraction=busy_fraction,
+        assume_unknown_ambulances=assume_unknown_ambulances,
+    )
+    solved, pmedian, extra = run.solved, run.pmedian, run.extra
+    assumptions += run.assumptions
 
     table = solved.marginal_gains()
-    chosen_xy = sites_xy[table["site"].to_numpy(dtype=np.int64)] if len(table) else np.empty((0, 2))
-    to_wgs = Transformer.from_crs(crs, settings.GEOGRAPHIC_CRS, always_xy=True)
-    lon_t, lat_t = to_wgs.transform(chosen_xy[:, 0], chosen_xy[:, 1])
-    lon = np.atleast_1d(np.asarray(lon_t, dtype=np.float64))
-    lat = np.atleast_1d(np.asarray(lat_t, dtype=np.float64))
-    towns = _town_codes(lon, lat, inputs.towns)
-    added = table["added_population"].to_numpy(dtype=np.float64)
-    cum_pop = table["cumulative_population"].to_numpy(dtype=np.float64)
-    cum_cov = table["cumulative_coverage"].to_numpy(dtype=np.float64)
-    sites = [
-        {
-            "rank": i + 1,
-            "lon": round(float(lon[i]), 6),
-            "lat": round(float(lat[i]), 6),
-            "town_code": towns[i],
-            "added_population": round(float(added[i]), 1),
-            "cumulative_population": round(float(cum_pop[i]), 1),
-            "cumulative_coverage": round(float(cum_cov[i]), 6),
-        }
-        for i in range(len(table))
-    ]
-    if aed is not None and aed.place_rows is not None:
-        for site, column in zip(sites, table["site"].to_numpy(dtype=np.int64), strict=True):
-            site.update(aed.place_rows[column] if column < n_cand else {})
-    if model == "mexclp":
-        columns = table["site"].to_numpy(dtype=np.int64)
-        for site, column in zip(sites, columns, strict=True):
-            site["station_id"] = existing_ids[column - n_cand] if column >= n_cand else None
+    sites, towns = _site_rows(table, problem, towns=inputs.towns, with_station_ids=model == "mexclp")
     if aed is None:
         assumptions.append("a population cell counts as covered when its centre is within the threshold")
     if population.modelled:
