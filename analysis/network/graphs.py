@@ -217,7 +217,7 @@ def graph_arrays(G: nx.MultiDiGraph) -> dict[str, Any]:
     length = np.array([d.get("length", np.nan) for *_, d in edges], dtype=np.float64)
     missing = ~np.isfinite(length)
     length[missing] = np.hypot(x[u[missing]] - x[v[missing]], y[u[missing]] - y[v[missing]])
-    oneway = np.array([_truthy(d.get("oneway", False)) for *_, d in edges], dtype=bool)
+    oneway = np.array([truthy(d.get("oneway", False)) for *_, d in edges], dtype=bool)
     return {
         "node_ids": node_ids,
         "x": x,
@@ -232,9 +232,10 @@ def graph_arrays(G: nx.MultiDiGraph) -> dict[str, Any]:
     }
 
 
-def _truthy(value: Any) -> bool:
+def truthy(value: Any) -> bool:
+    """Whether an OSM flag such as ``oneway`` is set: True, "yes", "1", "-1", or any item of a list."""
     if isinstance(value, list | tuple):
-        return any(_truthy(v) for v in value)
+        return any(truthy(v) for v in value)
     if isinstance(value, str):
         return value.strip().lower() in ("true", "yes", "1", "-1")
     return bool(value)

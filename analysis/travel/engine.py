@@ -72,19 +72,31 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         if snap_to not in ("edge", "node"):
             msg = f"snap_to must be 'edge' or 'node', got {snap_to!r}."
             raise ParameterError(msg)
+        self._setup(network.graph_arrays(G), G.graph, crs=crs, network_source=network_source, snap_to=snap_to)
+
+    def _setup(
+        self,
+        arrays: dict[str, Any],
+        graph_attrs: dict[str, Any],
+        *,
+        crs: str,
+        network_source: str | None,
+        snap_to: Literal["edge", "node"],
+    ) -> None:
+        """Hold the graph's arrays (:func:`analysis.network.graph_arrays`) and its label."""
         self.snap_to = snap_to
-        self.crs: str = crs
-        self.network_source: str = (
+        self.crs = crs
+        self.network_source = (
             network_source
             if network_source is not None
-            else G.graph.get(
+            else graph_attrs.get(
                 "network_source",
                 # osmnx stamps the download date; graphs built by hand get today's
                 "OpenStreetMap road network (osmnx), "
-                + str(G.graph.get("created_date", date.today().isoformat()))[:10],
+                + str(graph_attrs.get("created_date", date.today().isoformat()))[:10],
             )
         )
-        self._arrays = network.graph_arrays(G)
+        self._arrays = arrays
         self._n_nodes = len(self._arrays["node_ids"])
         self._curved = np.array([g is not None for g in self._arrays["geometry"]], dtype=bool)
         self._profiles: dict[str, ProfileGraph] = {}
@@ -92,6 +104,51 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         self._shared_costs: dict[bytes, Any] = {}
         self._unusable: dict[str, str] = {}
         self._snaps: dict[tuple[str, bytes], Snapped] = {}
+
+    @classmethod
+    def from_arrays(
+        cls,
+        arrays: dict[str, Any],
+        *,
+        graph_attrs: dict[str, Any],
+        crs: str,
+        network_source: str | None = None,
+        snap_to: Literal["edge", "node"] = "edge",
+    ) -> NetworkTravel:
+        """Build the engine from a graph's flat arrays in *crs*, e.g. streamed from a GraphML file.
+
+        Parameters
+        ----------
+        arrays
+            As :func:`analysis.network.graph_arrays` returns them, already in *crs* (not copied).
+        graph_attrs
+            The graph's attributes (``network_source``, ``created_date``).
+        crs
+            Projected CRS of the arrays and of every ``*_xy`` argument.
+        network_source
+            Label for results; default from *graph_attrs*, as :meth:`from_graph`.
+        snap_to
+            ``"edge"`` or ``"node"``, see :meth:`from_graph`.
+
+        Returns
+        -------
+        NetworkTravel
+            The engine.
+
+        Raises
+        ------
+        NetworkError
+            If there are no nodes or no edges.
+        """
+        if len(arrays["node_ids"]) == 0 or len(arrays["u"]) == 0:
+            msg = "The road graph has no nodes or no edges; rebuild it for the right area."
+            raise NetworkError(msg)
+        if snap_to not in ("edge", "node"):
+            msg = f"snap_to must be 'edge' or 'node', got {snap_to!r}."
+            raise ParameterError(msg)
+        model = cls.__new__(cls)
+        model._setup(arrays, graph_attrs, crs=crs, network_source=network_source, snap_to=snap_to)
+        return model
 
     @classmethod
     def from_prepared(

@@ -1,7 +1,6 @@
 """The travel model of the app and CLI: the road graph when there is one, else the straight-line estimate."""
 
 # A road graph is `G`, as in osmnx and networkx.
-# ruff: noqa: N806
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from analysis import network, settings
 from analysis.errors import NetworkError
+from analysis.network.graphml_stream import UnsupportedGraphMLError, graphml_arrays
 from analysis.travel import store
 from analysis.travel.engine import NetworkTravel
 from analysis.travel.model import TravelModel
@@ -70,9 +70,7 @@ def load_network_travel(
                 time.perf_counter() - t0,
             )
             return model
-    G = network.load_graphml(network_path)
-    model = NetworkTravel.from_graph(G, crs=crs)
-    del G
+    model = _engine_from_graphml(network_path, crs=crs)
     profiles, unusable = model.prepare_all()
     model.release_graph_attributes()
     if use_store:
@@ -91,6 +89,16 @@ def load_network_travel(
             logger.warning("Could not write the prepared network store %s: %s", target, exc)
     logger.info("Travel model: road network from %s (%.2f s)", network_path, time.perf_counter() - t0)
     return model
+
+
+def _engine_from_graphml(path: Path, *, crs: str) -> NetworkTravel:
+    """The engine of a GraphML file, streamed into arrays (no networkx graph) unless it needs networkx."""
+    try:
+        arrays, graph_attrs = graphml_arrays(path, crs=crs)
+    except UnsupportedGraphMLError as why:
+        logger.info("Road graph %s has %s: reading it with networkx", path, why)
+        return NetworkTravel.from_graph(network.load_graphml(path), crs=crs)
+    return NetworkTravel.from_arrays(arrays, graph_attrs=graph_attrs, crs=crs)
 
 
 def load_travel_model(
