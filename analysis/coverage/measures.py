@@ -140,9 +140,7 @@ def accessibility(
     scores: dict[str, np.ndarray] = {}
     counted_all = fac.frame[travel.active & np.isin(fac.kind, MEDICAL_KINDS)]
     # beyond the last band a facility weighs nothing, so the searches stop there
-    matrix = (
-        queries.matrix_within(profile, settings.E2SFCA_BANDS[-1][0]) if profile in queries.modes else None
-    )
+    matrix = queries.catchment_matrix()
     for column in capacity_columns(fac.frame):
         supply_all = pd.to_numeric(fac.frame[column], errors="coerce").to_numpy(dtype=np.float64)
         supply = supply_all[med_idx]

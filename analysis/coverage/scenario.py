@@ -121,10 +121,12 @@ def scenario_travel(queries: TravelQueries, *, with_planned: bool) -> ScenarioTr
     for mode in queries.modes:
         minutes[mode] = {}
         for tier, kinds in TIERS.items():
-            best, nearest = queries.nearest_medical(mode, med_rows & np.isin(fac.kind[med_idx], kinds))
-            minutes[mode][tier] = best
+            rows = med_rows & np.isin(fac.kind[med_idx], kinds)
             if mode == opts.profile and tier == "any":
-                nearest_any = nearest
+                # the one answer that names the nearest facility
+                minutes[mode][tier], nearest_any = queries.nearest_medical(mode, rows)
+            else:
+                minutes[mode][tier] = queries.medical_minutes(mode, rows)
     ems_drive, nearest_ems = queries.nearest_ems(active[fac.ems_index])
     ems_net, _ = queries.distances("ems", with_planned, opts.ems_profile, opts.ems_radius_m)
     aed_walk_m: np.ndarray | None = None

@@ -3,8 +3,11 @@
 Per scenario (current network, or with planned facilities) and profile, one multi-source run
 per tier of facilities gives every cell its nearest one; network distances to 120 sites and
 AEDs likewise. A (facility × cell) matrix is computed only for measures that need every
-facility. The model given is remembered across runs (:mod:`analysis.coverage.travel_cache`), so
-a run that changes only thresholds asks no new travel.
+facility. Minutes whose nearest facility is not named are taken, where that is exact, from
+answers the run already has (:mod:`analysis.coverage.known_minima`): the accessibility matrix,
+or the open facilities' minutes when planned ones are added. The model given is remembered
+across runs (:mod:`analysis.coverage.travel_cache`), so a run that changes only thresholds asks
+no new travel.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from analysis import settings
 from analysis.coverage.kinds import SERVICE_MODES
+from analysis.coverage.known_minima import matrix_minima
 from analysis.coverage.numeric import _pairwise_m, _take
 
 if TYPE_CHECKING:
@@ -109,6 +114,23 @@ class TravelQueries:
         self._within: dict[float, _LazyMatrices] = {}
         self._distance_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._nearest_cache: dict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = {}
+        self._minutes_cache: dict[tuple[str, bytes], np.ndarray] = {}
+        # whether minima over sets of facilities may be combined from other answers (see known_minima)
+        self._exact_minima = bool(getattr(travel, "exact_minima", False))
+
+    def catchment_matrix(self) -> np.ndarray | None:
+        """The accessibility measure's (medical facilities, cells) minutes, bounded at its last band.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            ``settings.E2SFCA_PROFILE`` minutes to each cell, ``inf`` beyond
+            ``settings.E2SFCA_BANDS[-1][0]``; ``None`` when that profile is not a mode of the run.
+        """
+        profile = settings.E2SFCA_PROFILE
+        if profile not in self.modes:
+            return None
+        return self.matrix_within(profile, settings.E2SFCA_BANDS[-1][0])
 
     def matrix_within(self, mode: str, cutoff_minutes: float) -> np.ndarray:
         """(medical facilities, cells) minutes by *mode*, ``inf`` beyond *cutoff_minutes*.
@@ -217,6 +239,59 @@ class TravelQueries:
             Per-cell minutes (``inf`` = not reached) and row in the facility table (-1 = none).
         """
         return self._nearest(self.facilities.medical_index[rows], mode, "to_sources")
+
+    def medical_minutes(self, mode: str, rows: np.ndarray) -> np.ndarray:
+        """Minutes by *mode* to the nearest selected medical facility, without naming it.
+
+        The same numbers as ``nearest_medical(mode, rows)[0]``, to the last bit; on a model with
+        exact minima they come, where they can, from the run's other answers (the accessibility
+        matrix, the open facilities' minutes) instead of a new search.
+
+        Parameters
+        ----------
+        mode
+            One of :attr:`modes`.
+        rows
+            Mask over the queried medical facilities (:attr:`FacilityTable.medical_index`).
+
+        Returns
+        -------
+        numpy.ndarray
+            Per-cell minutes (``inf`` = not reached).
+        """
+        key = (mode, self.facilities.medical_index[rows].tobytes())
+        hit = self._minutes_cache.get(key)
+        if hit is None:
+            hit = self._known_minutes(mode, rows)
+            self._minutes_cache[key] = hit
+        return hit
+
+    def _known_minutes(self, mode: str, rows: np.ndarray) -> np.ndarray:
+        """:meth:`medical_minutes` computed: from known answers where exact, else one search."""
+        med_idx = self.facilities.medical_index
+        chosen = med_idx[rows]
+        asked = (mode, "to_sources", chosen.tobytes())
+        if not self._exact_minima or not rows.any() or asked in self._nearest_cache:
+            return self._nearest(chosen, mode, "to_sources")[0]
+        # cells no query reaches are inf in every answer
+        outside = ~self.cells.snappable
+        matrix = self.catchment_matrix() if mode == settings.E2SFCA_PROFILE else None
+        if matrix is not None:
+            minutes, exact = matrix_minima(matrix[rows], settings.E2SFCA_BANDS[-1][0])
+            if (exact | outside).all():
+                return minutes
+        # planned facilities added to open ones: the open ones' minutes, and the added ones'
+        base = rows & self.facilities.active(False)[med_idx]
+        base_rows = med_idx[base].tobytes()
+        base_known = (mode, base_rows) in self._minutes_cache or (mode, "to_sources", base_rows) in (
+            self._nearest_cache
+        )
+        if not base.any() or not base_known or np.array_equal(base, rows):
+            return self._nearest(chosen, mode, "to_sources")[0]
+        # the added facilities' own search serves every tier they join, and the matrix cannot help:
+        # a cell it misses for the whole set is beyond its bound for the open ones too
+        extra = med_idx[rows & ~base]
+        return np.minimum(self.medical_minutes(mode, base), self._nearest(extra, mode, "to_sources")[0])
 
     def nearest_ems(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ambulance drive minutes from the nearest selected 120 site, and its facility row.

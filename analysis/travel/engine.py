@@ -61,6 +61,13 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         ``"edge"`` (default) or ``"node"``, see :meth:`from_graph`.
     """
 
+    #: Minutes to the nearest of a set of sources are the smallest of each source's own minutes,
+    #: to the last bit, and a matrix entry below its cutoff is that source's exact minutes: one
+    #: search from many sources adds the same edge costs in the same order as a search from each,
+    #: and rounding keeps the order of sums. Callers may combine answers (which source is nearest
+    #: among equal times is not part of the promise).
+    exact_minima: bool = True
+
     def __init__(
         self,
         G: nx.MultiDiGraph,
