@@ -273,8 +273,11 @@ def test_scenario_minutes_equal_those_of_every_question_searched_to_the_last_bit
         assert np.array_equal(got.nearest_any, want.nearest_any)
         assert np.array_equal(got.ems_drive, want.ems_drive)
     assert searches[0] < searches[1]
-    matrix = matrices[0]
-    assert matrix is not None
+    catchment = matrices[0]
+    assert catchment is not None
+    searched, matrix = catchment
+    # the matrix is searched from the facilities of known capacity only (clinics have none here)
+    assert searched.sum() == len(matrix) == 6
     if bands == SHORT_BANDS:
         # each facility's matrix row misses some cells, yet reaches others
         assert (np.isinf(matrix).any(axis=1) & np.isfinite(matrix).any(axis=1)).all()

@@ -15,12 +15,44 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from analysis import settings
 from analysis.coverage.equity import inequality
 from analysis.coverage.towns import TownIndex
 
-__all__ = ["band_weights", "e2sfca", "e2sfca_result"]
+__all__ = ["band_weights", "capacity_columns", "e2sfca", "e2sfca_result", "known_capacity"]
+
+
+def capacity_columns(frame: pd.DataFrame) -> list[str]:
+    """Capacity columns of ``settings.CAPACITY_COLUMNS`` the facility table has: ``beds`` always,
+    the others when at least one facility gives a number."""
+    out = []
+    for column in settings.CAPACITY_COLUMNS:
+        if column not in frame:
+            continue
+        if column == "beds" or pd.to_numeric(frame[column], errors="coerce").notna().any():
+            out.append(column)
+    return out
+
+
+def known_capacity(frame: pd.DataFrame) -> np.ndarray:
+    """Facilities with a number in at least one capacity column: the only ones the measure weighs.
+
+    Parameters
+    ----------
+    frame
+        Facility table.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per row.
+    """
+    known = np.zeros(len(frame), dtype=bool)
+    for column in capacity_columns(frame):
+        known |= np.isfinite(pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64))
+    return known
 
 
 def band_weights(minutes: np.ndarray, bands: Sequence[tuple[float, float]] | None = None) -> np.ndarray:

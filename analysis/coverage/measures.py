@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import settings
-from analysis.coverage.accessibility import e2sfca_result
+from analysis.coverage.accessibility import capacity_columns, e2sfca_result
 from analysis.coverage.equity import inequality
 from analysis.coverage.kinds import EMS_KINDS, MEDICAL_KINDS
 from analysis.coverage.results import _fact_value
@@ -101,18 +101,6 @@ def travel_equity(
     }
 
 
-def capacity_columns(frame: pd.DataFrame) -> list[str]:
-    """Capacity columns of ``settings.CAPACITY_COLUMNS`` the facility table has: ``beds`` always,
-    the others when at least one facility gives a number."""
-    out = []
-    for column in settings.CAPACITY_COLUMNS:
-        if column not in frame:
-            continue
-        if column == "beds" or pd.to_numeric(frame[column], errors="coerce").notna().any():
-            out.append(column)
-    return out
-
-
 def accessibility(
     queries: TravelQueries, towns: TownContext, travel: ScenarioTravel
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -140,7 +128,7 @@ def accessibility(
     scores: dict[str, np.ndarray] = {}
     counted_all = fac.frame[travel.active & np.isin(fac.kind, MEDICAL_KINDS)]
     # beyond the last band a facility weighs nothing, so the searches stop there
-    matrix = queries.catchment_matrix()
+    catchment = queries.catchment_matrix()
     for column in capacity_columns(fac.frame):
         supply_all = pd.to_numeric(fac.frame[column], errors="coerce").to_numpy(dtype=np.float64)
         supply = supply_all[med_idx]
@@ -148,7 +136,12 @@ def accessibility(
         unknown = int(pd.to_numeric(counted_all[column], errors="coerce").isna().sum())
         # counted facilities with a known capacity but no travel time (not placed, or off the roads)
         unplaced = travel.active & np.isin(fac.kind, MEDICAL_KINDS) & ~fac.medical & np.isfinite(supply_all)
-        sub = matrix[rows] if matrix is not None else np.full((0, queries.cells.n), np.inf)
+        if catchment is None:
+            sub = np.full((0, queries.cells.n), np.inf)
+        else:
+            # every facility of known capacity in this column is a row of the matrix
+            searched, matrix = catchment
+            sub = matrix[rows[searched]]
         block, score = e2sfca_result(
             sub,
             supply[rows],

@@ -12,12 +12,12 @@ no new travel.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from analysis import settings
+from analysis.coverage.accessibility import known_capacity
 from analysis.coverage.kinds import SERVICE_MODES
 from analysis.coverage.known_minima import matrix_minima
 from analysis.coverage.numeric import _pairwise_m, _take
@@ -39,50 +39,13 @@ def service_modes(opts: ResolvedOptions) -> list[str]:
     return list(SERVICE_MODES) + ([opts.profile] if opts.profile not in SERVICE_MODES else [])
 
 
-class _LazyMatrices(Mapping[str, np.ndarray]):
-    """``mode → (medical facilities, cells)`` minutes, computed on first use only.
-
-    Searches stop at *cutoff_minutes* (``inf`` beyond it), or run to the end when it is ``None``.
-    """
-
-    def __init__(self, queries: TravelQueries, cutoff_minutes: float | None = None) -> None:
-        self._queries = queries
-        self._cutoff = cutoff_minutes
-        self._done: dict[str, np.ndarray] = {}
-
-    def __getitem__(self, mode: str) -> np.ndarray:
-        if mode not in self._queries.modes:
-            raise KeyError(mode)
-        if mode not in self._done:
-            q = self._queries
-            med_idx = q.facilities.medical_index
-            if len(med_idx):
-                matrix = q.travel.matrix(
-                    q.facilities.xy[med_idx],
-                    q.cells.query_xy,
-                    profile=mode,
-                    direction="to_sources",
-                    cutoff_minutes=self._cutoff,
-                )
-                self._done[mode] = q.cells.widen(np.asarray(matrix, dtype=np.float64), np.inf)
-            else:
-                self._done[mode] = np.full((0, q.cells.n), np.inf)
-        return self._done[mode]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._queries.modes)
-
-    def __len__(self) -> int:
-        return len(self._queries.modes)
-
-
 class TravelQueries:
     """Travel times and distances of one run, from cells to facilities.
 
     Each scenario's facility set is one multi-source run per (profile, tier): the nearest
     active facility of every cell, with each point set joined to the roads once per profile
-    (the engine remembers its joins). Full (facility × cell) matrices are computed only where
-    a measure needs every facility (accessibility), on first use.
+    (the engine remembers its joins). One (facility × cell) matrix is computed, on first use:
+    the accessibility measure's, from the facilities whose capacity it weighs.
 
     Parameters
     ----------
@@ -97,9 +60,6 @@ class TravelQueries:
     ----------
     modes
         Modes of the service circle.
-    mode_matrix
-        ``mode_matrix[mode]``: minutes, shape (medical facilities, cells); ``inf`` = not reached;
-        computed when first read.
     """
 
     def __init__(
@@ -110,46 +70,49 @@ class TravelQueries:
         self.facilities = facilities
         self.opts = opts
         self.modes = service_modes(opts)
-        self.mode_matrix: Mapping[str, np.ndarray] = _LazyMatrices(self)
-        self._within: dict[float, _LazyMatrices] = {}
+        self._catchment: dict[tuple[str, float], tuple[np.ndarray, np.ndarray]] = {}
         self._distance_cache: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._nearest_cache: dict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = {}
         self._minutes_cache: dict[tuple[str, bytes], np.ndarray] = {}
         # whether minima over sets of facilities may be combined from other answers (see known_minima)
         self._exact_minima = bool(getattr(travel, "exact_minima", False))
 
-    def catchment_matrix(self) -> np.ndarray | None:
-        """The accessibility measure's (medical facilities, cells) minutes, bounded at its last band.
+    def catchment_matrix(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The accessibility measure's minutes from each medical facility of known capacity to each cell.
+
+        Only facilities with a number in a capacity column (:func:`known_capacity`) weigh in the
+        measure, so only they are searched from, each up to the last band.
 
         Returns
         -------
-        numpy.ndarray or None
-            ``settings.E2SFCA_PROFILE`` minutes to each cell, ``inf`` beyond
-            ``settings.E2SFCA_BANDS[-1][0]``; ``None`` when that profile is not a mode of the run.
+        tuple of numpy.ndarray or None
+            ``(rows, minutes)``: mask over :attr:`FacilityTable.medical_index` of those facilities,
+            and their ``settings.E2SFCA_PROFILE`` minutes to each cell, shape (``rows.sum()``,
+            cells), ``inf`` beyond ``settings.E2SFCA_BANDS[-1][0]``; ``None`` when that profile is
+            not a mode of the run.
         """
         profile = settings.E2SFCA_PROFILE
         if profile not in self.modes:
             return None
-        return self.matrix_within(profile, settings.E2SFCA_BANDS[-1][0])
-
-    def matrix_within(self, mode: str, cutoff_minutes: float) -> np.ndarray:
-        """(medical facilities, cells) minutes by *mode*, ``inf`` beyond *cutoff_minutes*.
-
-        Parameters
-        ----------
-        mode
-            One of :attr:`modes`.
-        cutoff_minutes
-            Searches stop here: a measure that gives no weight beyond it needs no more.
-
-        Returns
-        -------
-        numpy.ndarray
-            Minutes; ``inf`` = not reached within the cutoff.
-        """
-        if cutoff_minutes not in self._within:
-            self._within[cutoff_minutes] = _LazyMatrices(self, cutoff_minutes)
-        return self._within[cutoff_minutes][mode]
+        cutoff = settings.E2SFCA_BANDS[-1][0]
+        key = (profile, cutoff)
+        if key not in self._catchment:
+            fac, cells = self.facilities, self.cells
+            med_idx = fac.medical_index
+            rows = known_capacity(fac.frame)[med_idx]
+            if rows.any():
+                matrix = self.travel.matrix(
+                    fac.xy[med_idx[rows]],
+                    cells.query_xy,
+                    profile=profile,
+                    direction="to_sources",
+                    cutoff_minutes=cutoff,
+                )
+                minutes = cells.widen(np.asarray(matrix, dtype=np.float64), np.inf)
+            else:
+                minutes = np.full((0, cells.n), np.inf)
+            self._catchment[key] = (rows, minutes)
+        return self._catchment[key]
 
     def _nearest(self, rows: np.ndarray, profile: str, direction: str) -> tuple[np.ndarray, np.ndarray]:
         """Minutes to (or from) the nearest of the facility *rows*, and its row (-1 = none)."""
@@ -275,9 +238,10 @@ class TravelQueries:
             return self._nearest(chosen, mode, "to_sources")[0]
         # cells no query reaches are inf in every answer
         outside = ~self.cells.snappable
-        matrix = self.catchment_matrix() if mode == settings.E2SFCA_PROFILE else None
-        if matrix is not None:
-            minutes, exact = matrix_minima(matrix[rows], settings.E2SFCA_BANDS[-1][0])
+        catchment = self.catchment_matrix() if mode == settings.E2SFCA_PROFILE else None
+        if catchment is not None and not (rows & ~catchment[0]).any():
+            searched, matrix = catchment
+            minutes, exact = matrix_minima(matrix[rows[searched]], settings.E2SFCA_BANDS[-1][0])
             if (exact | outside).all():
                 return minutes
         # planned facilities added to open ones: the open ones' minutes, and the added ones'
