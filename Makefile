@@ -34,6 +34,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.travel
 	$(BIN)/python -m benchmarks.isochrones
 	$(BIN)/python -m benchmarks.county
+	$(BIN)/python -m benchmarks.county --spacing-m 21.3 --report-only
 	$(BIN)/python -m benchmarks.memory
 	$(BIN)/python -m benchmarks.siting
 	$(BIN)/python -m benchmarks.aed
