@@ -72,6 +72,9 @@ GRAPH_TYPES: dict[str, Callable[[Any], Any]] = {"consolidated": _bool_string, "s
 EDGE_KEPT = ("length", "highway", "maxspeed", "oneway", "geometry")
 #: Kept attributes with few distinct texts: each text is converted once.
 MEMO_KEPT = frozenset({"highway", "maxspeed", "oneway"})
+_MISSING = object()
+#: How an edge attribute is read: its slot among EDGE_KEPT (-1: dropped), its conversion, its memo.
+_Plan = tuple[int, Callable[[Any], Any] | None, dict[str, Any] | None]
 
 
 def _literal(value: str) -> Any:
@@ -126,10 +129,10 @@ class _Reader:
         self.edge_u: list[int] = []
         self.edge_v: list[int] = []
         self.edge_key: list[int] = []
-        self.kept: dict[str, list[Any]] = {name: [] for name in EDGE_KEPT}
+        self.columns: list[list[Any]] = [[] for _ in EDGE_KEPT]
+        self.plans: dict[str, _Plan] = {}
         self.graph: dict[str, Any] = {}
         self.implicit: list[int] = []
-        self.memo: dict[str, dict[str, Any]] = {}
         self.graphs = 0
         # the element being read: its attributes and data so far, and the open <data>'s key and text
         self.depth = 0
@@ -232,22 +235,36 @@ class _Reader:
         self.edge_u.append(self._node_index(int(attrs.get("source", ""))))
         self.edge_v.append(self._node_index(int(attrs.get("target", ""))))
         self.edge_key.append(number)
-        found: dict[str, Any] = {}
+        row: list[Any] = [None] * len(EDGE_KEPT)
         for data_key, text in data:
-            name = self._name(data_key)
-            if name == "id":
-                continue  # osmnx drops an edge attribute named id
-            kind = EDGE_TYPES.get(name)
-            if name in MEMO_KEPT:
+            plan = self.plans.get(data_key)
+            if plan is None:
+                plan = self._plan(data_key)
+            slot, kind, memo = plan
+            if memo is not None:
                 # a few distinct texts over millions of edges: converted once, shared (never mutated)
-                memo = self.memo.setdefault(name, {})
-                if text not in memo:
-                    memo[text] = _convert(text, kind)
-                found[name] = memo[text]
-            elif name in self.kept or kind is not None:
-                found[name] = _convert(text, kind)
-        for name, column in self.kept.items():
-            column.append(found.get(name))
+                value = memo.get(text, _MISSING)
+                if value is _MISSING:
+                    value = memo[text] = _convert(text, kind)
+            elif slot >= 0 or kind is not None:
+                value = _convert(text, kind)
+            else:
+                continue
+            if slot >= 0:
+                row[slot] = value
+        for column, value in zip(self.columns, row, strict=True):
+            column.append(value)
+
+    def _plan(self, data_key: str) -> _Plan:
+        """How an edge's ``<data key=...>`` is read: its kept slot (-1: dropped), conversion, memo."""
+        name = self._name(data_key)
+        if name == "id":
+            plan: _Plan = (-1, None, None)  # osmnx drops an edge attribute named id
+        else:
+            slot = EDGE_KEPT.index(name) if name in EDGE_KEPT else -1
+            plan = (slot, EDGE_TYPES.get(name), {} if name in MEMO_KEPT else None)
+        self.plans[data_key] = plan
+        return plan
 
 
 def _parse(path: Path) -> _Reader:
@@ -297,7 +314,8 @@ def _arrays(reader: _Reader) -> dict[str, Any]:
     order = _nx_edge_order(u, v, n)
     x = reader.node_x + [None] * len(reader.implicit)
     y = reader.node_y + [None] * len(reader.implicit)
-    kept = {name: [column[i] for i in order.tolist()] for name, column in reader.kept.items()}
+    rows = order.tolist()
+    kept = {name: [column[i] for i in rows] for name, column in zip(EDGE_KEPT, reader.columns, strict=True)}
     return {
         "node_ids": node_ids,
         "x_raw": x,
