@@ -332,6 +332,11 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         return self.snap(points_xy, profile=profile)[1]
 
     @property
+    def n_edges(self) -> int:
+        """Directed edges of the road graph the engine was built from."""
+        return len(self._curved)
+
+    @property
     def node_ids(self) -> list[Any]:
         """Graph node ids in the order used by :meth:`node_minutes`."""
         return list(self._arrays["node_ids"])

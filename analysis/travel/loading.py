@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from analysis import network, settings
-from analysis.errors import NetworkError
+from analysis.errors import HealthcircleError, NetworkError
 from analysis.network.graphml_stream import UnsupportedGraphMLError, graphml_arrays
 from analysis.travel import store
 from analysis.travel.engine import NetworkTravel
@@ -88,6 +88,71 @@ def load_network_travel(
         except OSError as exc:
             logger.warning("Could not write the prepared network store %s: %s", target, exc)
     logger.info("Travel model: road network from %s (%.2f s)", network_path, time.perf_counter() - t0)
+    return model
+
+
+def _copy_graphml(source: Path, target: Path) -> None:
+    """Copy a GraphML file, gzipping or unzipping it as the two names say (``.gz`` or not)."""
+    import gzip
+    import shutil
+
+    opener_in = gzip.open if source.suffix == ".gz" else open
+    opener_out = gzip.open if target.suffix == ".gz" else open
+    if source.suffix == target.suffix:
+        shutil.copyfile(source, target)
+        return
+    with opener_in(source, "rb") as src, opener_out(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, length=1 << 20)
+
+
+def import_graphml(source: Path | str, target: Path | str, *, crs: str | None = None) -> NetworkTravel:
+    """Put a GraphML road graph at *target* with its prepared store, replacing what is there only on success.
+
+    The file is copied (gzipped or unzipped as the names say) beside *target* under a temporary
+    name, read (streamed, :mod:`analysis.network.graphml_stream`) and prepared there; only then
+    do the graph and its store take *target*'s place. A file that is not a road graph leaves
+    *target* and its store as they were.
+
+    Parameters
+    ----------
+    source
+        GraphML(.gz) road graph.
+    target
+        Where the county keeps its graph (``.graphml`` or ``.graphml.gz``).
+    crs
+        Working CRS; ``None`` → ``settings.WORKING_CRS``.
+
+    Returns
+    -------
+    NetworkTravel
+        The engine of the imported graph.
+
+    Raises
+    ------
+    DataError, NetworkError
+        The file is not a usable road graph (*target* untouched).
+    """
+    source, target = Path(source), Path(target)
+    if source.resolve() == target.resolve():
+        return load_network_travel(target, crs=crs)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".importing-{target.name}")
+    try:
+        _copy_graphml(source, staging)
+        try:
+            model = load_network_travel(staging, crs=crs)
+        except HealthcircleError as exc:
+            # the message names the file the planner gave, not the temporary copy
+            raise type(exc)(str(exc).replace(str(staging), str(source))) from None
+        staged_store = store.store_path(staging)
+        staging.replace(target)
+        if staged_store.is_file():
+            staged_store.replace(store.store_path(target))
+        else:
+            store.store_path(target).unlink(missing_ok=True)
+    finally:
+        staging.unlink(missing_ok=True)
+        store.store_path(staging).unlink(missing_ok=True)
     return model
 
 

@@ -125,7 +125,9 @@ def import_(
 
     从本地文件导入路网（.osm.pbf / .osm / GraphML）并预处理。
     """
-    from analysis.network import graph_from_pbf, graph_from_xml, load_graphml, save_graphml
+    from analysis.network import graph_from_pbf, graph_from_xml, save_graphml
+    from analysis.travel.loading import import_graphml
+    from analysis.travel.store import store_path
 
     folder = data_folder(data_dir)
     out = out if out is not None else folder / NETWORK_FILE
@@ -133,19 +135,20 @@ def import_(
     t0 = time.perf_counter()
     try:
         if name.endswith((".graphml", ".graphml.gz")):
-            G = load_graphml(source)  # noqa: N806
-        elif name.endswith(".pbf"):
-            G = graph_from_pbf(source)  # noqa: N806
+            # streamed into the store, never held as a networkx graph; the old graph stays on failure
+            model = import_graphml(source, out, crs=load_folder(data_dir).crs)
+            nodes, edges = len(model.node_ids), model.n_edges
         else:
-            G = graph_from_xml(source)  # noqa: N806
-        if source.resolve() != out.resolve():
+            G = graph_from_pbf(source) if name.endswith(".pbf") else graph_from_xml(source)  # noqa: N806
+            nodes, edges = len(G), G.number_of_edges()
             save_graphml(G, out)
-        prepared = _prepare(out, data_dir)
+            del G
+            _prepare(out, data_dir)
     except (HealthcircleError, OSError) as exc:
         fail(str(exc))
     typer.echo(
-        f"路网已导入 Imported road graph: {len(G):,} nodes, {G.number_of_edges():,} edges → {out}; "
-        f"prepared store {prepared.name} ({time.perf_counter() - t0:.0f} s)"
+        f"路网已导入 Imported road graph: {nodes:,} nodes, {edges:,} edges → {out}; "
+        f"prepared store {store_path(out).name} ({time.perf_counter() - t0:.0f} s)"
     )
 
 
