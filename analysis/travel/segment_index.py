@@ -1,60 +1,41 @@
 """Nearest road of many points at once: exact feet of perpendiculars from flat coordinate arrays.
 
-Roads are polylines held as one (m, 2) coordinate array with offsets. Every segment is sampled
-every ``SAMPLE_SPACING_M`` (so any point of a segment is within half a spacing of one of its
-samples) and the samples go into a k-d tree. All points are searched at once, in the order of a
-coarse grid over them (the tree searches run several times faster on neighbouring points). For
-each point the k nearest samples name candidate segments; the squared distance to each is
-computed over all points and candidates in numpy; the best is *certified* when it is no farther
-than the k-th sample's distance minus half a spacing (no other segment can then be nearer).
-Points not yet certified ask for more samples, until all are: the answer is the exact nearest
-segment, never an approximation; its foot and distance are then computed for it alone.
+Roads are polylines held as one (m, 2) coordinate array with offsets. A grid of square cells
+(:class:`~analysis.travel.segment_grid.SegmentGrid`) lists, for each cell, every segment within
+a reach of it. All points are searched at once, in the order of their cells: the squared
+distance from each point to each segment its cell lists is computed over all points and
+candidates in numpy, and the best is *certified* when it is no farther than the reach plus the
+point's distance to its cell's border (no segment not listed can then be nearer). The few points
+not certified (far from every road) are searched with a k-d tree over samples every
+``SAMPLE_SPACING_M`` along each segment (built the first time it is needed): their k nearest
+samples name candidates, certified against the k-th sample's distance minus half a spacing, and
+points not yet certified ask for more samples. The answer is the exact nearest segment, never an
+approximation; its foot and distance are then computed for it alone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.spatial import cKDTree
+
+from analysis.travel.segment_grid import SegmentGrid
 
 #: Spacing of the samples along each segment, metres: small enough that the nearest samples
 #: of a point certify its nearest road almost always at the first query.
 SAMPLE_SPACING_M = 35.0
 #: Candidate samples asked for first (then four times as many for the few points not certified).
 FIRST_K = 6
-#: Side of the grid cells that set the order in which points are searched, metres.
-ORDER_CELL_M = 250.0
+#: Points searched together in the grid (their candidate pairs stay in the processor's caches).
+GRID_CHUNK_POINTS = 8192
 #: Relative slack on the certification of a squared distance: floating-point noise never certifies
 #: a segment that is not the nearest.
 CERTIFY_MARGIN = 1e-9
 
 #: Positions along one road closer than this fraction of it are the same place (floating-point noise).
 SAME_PLACE_FRACTION = 1e-12
-
-
-def spatial_order(xy: np.ndarray, *, cell_m: float) -> np.ndarray:
-    """An order of points by the cells of a square grid (row by row), stable within a cell.
-
-    Parameters
-    ----------
-    xy
-        (n, 2) points.
-    cell_m
-        Side of the cells.
-
-    Returns
-    -------
-    numpy.ndarray
-        (n,) indices into *xy*.
-    """
-    if len(xy) == 0:
-        return np.zeros(0, dtype=np.int64)
-    finite = np.isfinite(xy).all(axis=1)
-    lo = xy[finite].min(axis=0) if finite.any() else np.zeros(2)
-    cell = np.floor((np.where(finite[:, None], xy, lo) - lo) / cell_m)
-    cell = np.clip(cell, 0, 2**31 - 1).astype(np.int64)
-    return np.argsort(cell[:, 1] * (int(cell[:, 0].max()) + 1) + cell[:, 0], kind="stable")
 
 
 @dataclass(frozen=True)
@@ -88,9 +69,19 @@ class SegmentIndex:
         (m, 2) coordinates of every road, one after the other.
     offsets
         (n_roads + 1,) start of each road in *coords* (the last entry is m).
+    cell_m, reach_m
+        Cell side and reach of the grid (:class:`~analysis.travel.segment_grid.SegmentGrid`);
+        ``None``: chosen from the density of the roads.
     """
 
-    def __init__(self, coords: np.ndarray, offsets: np.ndarray) -> None:
+    def __init__(
+        self,
+        coords: np.ndarray,
+        offsets: np.ndarray,
+        *,
+        cell_m: float | None = None,
+        reach_m: float | None = None,
+    ) -> None:
         offsets = np.asarray(offsets, dtype=np.int64)
         counts = np.diff(offsets)
         n_roads = len(counts)
@@ -118,6 +109,14 @@ class SegmentIndex:
         if len(seg_len):
             self.last_seg[np.flatnonzero(np.diff(np.append(seg_road, -1)) != 0)] = True
         self.seg_road = seg_road.astype(np.int32) if n_roads < 2**31 else seg_road
+        self._seg_len = seg_len
+        self.n_segments = len(seg_len)
+        self.grid = SegmentGrid(self._ax, self._ay, self._dx, self._dy, cell_m=cell_m, reach_m=reach_m)
+
+    @cached_property
+    def _samples(self) -> tuple[cKDTree, np.ndarray, float]:
+        """k-d tree over samples of every segment, the segment of each sample and half their spacing."""
+        seg_len = self._seg_len
         n_samp = np.maximum(1, np.ceil(seg_len / SAMPLE_SPACING_M)).astype(np.int64)
         sample_seg = np.repeat(np.arange(len(seg_len)), n_samp)
         k = np.arange(len(sample_seg)) - np.repeat(np.cumsum(n_samp) - n_samp, n_samp)
@@ -126,15 +125,17 @@ class SegmentIndex:
             [self._ax[sample_seg] + t * self._dx[sample_seg], self._ay[sample_seg] + t * self._dy[sample_seg]]
         )
         del k, t
-        self.half_spacing = float((seg_len / (2 * n_samp)).max()) if len(n_samp) else 0.0
-        self.sample_seg = sample_seg.astype(np.int32) if len(seg_len) < 2**31 else sample_seg
-        self.tree = cKDTree(pts)
-        self.n_samples = len(pts)
+        half_spacing = float((seg_len / (2 * n_samp)).max()) if len(n_samp) else 0.0
+        return cKDTree(pts), sample_seg.astype(np.int32) if len(seg_len) < 2**31 else sample_seg, half_spacing
 
-    def _candidates(self, xy: np.ndarray, seg: np.ndarray) -> np.ndarray:
-        """Squared distance from each point to candidate segments (*seg*: (n, k))."""
-        qx = xy[:, 0:1] - self._ax[seg]
-        qy = xy[:, 1:2] - self._ay[seg]
+    def _candidates(self, x: np.ndarray, y: np.ndarray, seg: np.ndarray) -> np.ndarray:
+        """Squared distance from points to candidate segments (*x*, *y* broadcast against *seg*).
+
+        Every search computes a pair's squared distance by these very operations, so that one
+        pair has one value whichever search met it.
+        """
+        qx = x - self._ax[seg]
+        qy = y - self._ay[seg]
         dx, dy = self._dx[seg], self._dy[seg]
         t = (qx * dx + qy * dy) * self._inv_den[seg]
         np.clip(t, 0.0, 1.0, out=t)
@@ -148,11 +149,12 @@ class SegmentIndex:
     def nearest(self, xy: np.ndarray) -> Feet:
         """The exact nearest segment of each point, as a position on its road.
 
-        Points are taken in the order of a coarse grid over them (neighbours in space are
-        neighbours in memory, which makes the tree searches several times faster), their
-        nearest samples name candidate segments, and the squared distance to each candidate
-        is computed over all points at once; points whose best candidate is not certified
-        ask for more samples. The answer is then computed for the chosen segment alone.
+        The segments listed by each point's grid cell are its candidates; the squared distance
+        to every candidate of every point is computed at once, and the nearest is certain when
+        it is within the distance the cell guarantees (:meth:`SegmentGrid.locate`). The few
+        points left (far from every road, or off the grid) are searched with the k-d tree of
+        samples. Of segments at the same squared distance the lowest-numbered one is taken,
+        by either search. The answer is then computed for the chosen segment alone.
 
         Parameters
         ----------
@@ -165,30 +167,30 @@ class SegmentIndex:
             Road, distance, position along the road and foot of every point.
         """
         n = len(xy)
-        order = spatial_order(xy, cell_m=ORDER_CELL_M)
-        q = np.ascontiguousarray(xy[order], dtype=np.float64)
+        q = np.ascontiguousarray(xy, dtype=np.float64)
+        grid = self.grid
+        cell, bound = grid.locate(q[:, 0], q[:, 1])
+        # points in the order of their cells: neighbours share candidates in memory
+        order = np.argsort(cell, kind="stable")
+        q, cell, bound = q[order], cell[order], bound[order]
         chosen = np.zeros(n, dtype=np.int64)
         best_d2 = np.full(n, np.inf)
-        todo = np.arange(n)
-        k = min(FIRST_K, self.n_samples)
-        while len(todo):
-            dk, idx = self.tree.query(q[todo], k=k, workers=-1)
-            dk = np.asarray(dk).reshape(len(todo), -1)
-            idx = np.asarray(idx).reshape(len(todo), -1)
-            seg = self.sample_seg[np.minimum(idx, self.n_samples - 1)]
-            d2 = self._candidates(q[todo], seg)
-            j = np.argmin(d2, axis=1)
-            rows = np.arange(len(todo))
-            chosen[todo] = seg[rows, j]
-            best_d2[todo] = d2[rows, j]
-            if k >= self.n_samples:
-                break
-            # no sample beyond the k-th is nearer than its distance, so no segment not among
-            # the candidates is nearer than that minus half a spacing
-            bound = np.maximum(dk[:, -1] - self.half_spacing, 0.0)
-            certified = best_d2[todo] <= bound * bound * (1.0 - CERTIFY_MARGIN)
-            todo = todo[~certified]
-            k = min(k * 4, self.n_samples)
+        certified = np.zeros(n, dtype=bool)
+        for lo in range(0, n, GRID_CHUNK_POINTS):
+            part = slice(lo, min(lo + GRID_CHUNK_POINTS, n))
+            chosen[part], best_d2[part], certified[part] = self._grid_search(
+                q[part], cell[part, None], bound[part]
+            )
+        # then the cells around: every segment within one more cell side is listed by one of them
+        todo = np.flatnonzero(~certified & (cell >= 0))
+        if len(todo):
+            block = grid.block(cell[todo])
+            chosen[todo], best_d2[todo], certified[todo] = self._grid_search(
+                q[todo], block, bound[todo] + grid.cell_m
+            )
+        todo = np.flatnonzero(~certified)
+        if len(todo) and self.n_segments:
+            chosen[todo], best_d2[todo] = self._tree_search(q[todo])
         # the answer, still in search order (memory-friendly), then back in the points' order
         dist, t = self._exact(q, chosen)
         feet = self._feet(chosen, dist, t)
@@ -205,6 +207,66 @@ class SegmentIndex:
             feet.xy,
         )
         return out
+
+    def _grid_search(
+        self, q: np.ndarray, cells: np.ndarray, bound: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest segment listed by each point's cells, its squared distance, and whether it is certain.
+
+        *cells* is (n, c): the cells of each point (-1: none); a segment not listed by any of them
+        is farther than *bound* from the point.
+        """
+        n = len(q)
+        indptr = self.grid.indptr
+        safe = np.where(cells >= 0, cells, 0).ravel()
+        count = np.where(cells.ravel() >= 0, indptr[safe + 1] - indptr[safe], 0).astype(np.int64)
+        chosen = np.zeros(n, dtype=np.int64)
+        best_d2 = np.full(n, np.inf)
+        per_point = count.reshape(n, -1).sum(axis=1)
+        has = per_point > 0
+        if not has.any():
+            return chosen, best_d2, np.zeros(n, dtype=bool)
+        ends = np.cumsum(count)
+        # position of every (point, candidate) pair in the cells' lists
+        pos = np.arange(int(ends[-1]), dtype=np.int64)
+        pos += np.repeat(indptr[safe] - (ends - count), count)
+        seg = self.grid.indices[pos]
+        d2 = self._candidates(np.repeat(q[:, 0], per_point), np.repeat(q[:, 1], per_point), seg)
+        first = (np.cumsum(per_point) - per_point)[has]
+        low = np.minimum.reduceat(d2, first)
+        tied = d2 == np.repeat(low, per_point[has])
+        best = np.minimum.reduceat(np.where(tied, seg, np.iinfo(seg.dtype).max), first)
+        chosen[has], best_d2[has] = best, low
+        certified = has & (bound > 0)
+        certified[has] &= low <= bound[has] * bound[has]
+        return chosen, best_d2, certified
+
+    def _tree_search(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest segment of each point from its nearest samples, asking for more until certain."""
+        tree, sample_seg, half_spacing = self._samples
+        n, n_samples = len(q), tree.n
+        chosen = np.zeros(n, dtype=np.int64)
+        best_d2 = np.full(n, np.inf)
+        todo = np.arange(n)
+        k = min(FIRST_K, n_samples)
+        while len(todo):
+            dk, idx = tree.query(q[todo], k=k, workers=-1)
+            dk = np.asarray(dk).reshape(len(todo), -1)
+            idx = np.asarray(idx).reshape(len(todo), -1)
+            seg = sample_seg[np.minimum(idx, n_samples - 1)]
+            d2 = self._candidates(q[todo, 0:1], q[todo, 1:2], seg)
+            low = d2.min(axis=1)
+            chosen[todo] = np.where(d2 == low[:, None], seg, np.iinfo(seg.dtype).max).min(axis=1)
+            best_d2[todo] = low
+            if k >= n_samples:
+                break
+            # no sample beyond the k-th is nearer than its distance, so no segment not among
+            # the candidates is nearer than that minus half a spacing
+            bound = np.maximum(dk[:, -1] - half_spacing, 0.0)
+            certified = low <= bound * bound * (1.0 - CERTIFY_MARGIN)
+            todo = todo[~certified]
+            k = min(k * 4, n_samples)
+        return chosen, best_d2
 
     def _exact(self, xy: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distance from each point to its segment, and the foot's position t along it."""

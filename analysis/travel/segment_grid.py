@@ -1,0 +1,211 @@
+"""Square cells over the roads, each listing every segment within a reach of it: the first search of a point's road.
+
+Every segment is listed in every cell that its bounding box, grown by ``reach_m`` on every side,
+overlaps (long segments are cut into pieces first, so that a diagonal road is not listed across
+the whole square it spans). A segment not listed in a point's cell is then farther than
+``reach_m`` plus the point's distance to the cell's border from the point: the nearest of the
+listed ones is *certain* to be the nearest of all when it is no farther than that. The lists are
+one CSR pair of arrays (cell → segment indices, ascending); the cell side and the reach follow
+the density of the roads (:func:`road_spacing_m`) unless given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+#: Cell side and reach as multiples of the roads' spacing (:func:`road_spacing_m`): a point of a
+#: road grid of spacing 2s is within s of a road; cells of side 2s and a reach of s list about
+#: a dozen segments each and certify almost every point at once, in a few integers per segment.
+CELL_SPACINGS = 2.0
+REACH_SPACINGS = 1.0
+#: Longest piece of a segment listed by its own bounding box, in cells.
+PIECE_CELLS = 4.0
+#: At most this many cells per segment (wider cells when the roads' box is mostly empty).
+MAX_CELLS_PER_SEGMENT = 8
+#: Slack in metres on both sides of every comparison with the reach: rounding in a cell's
+#: border or a piece's end never lists too little nor certifies too much.
+SLACK_M = 1e-6
+
+
+def road_spacing_m(ax: np.ndarray, ay: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> float:
+    """Area of the land the roads cover per metre of road: half the spacing of a road grid.
+
+    The land covered is counted in squares of the spacing first estimated from the roads'
+    bounding box, so that sea or mountains in that box do not widen the spacing much.
+
+    Parameters
+    ----------
+    ax, ay
+        (n,) start of each segment.
+    dx, dy
+        (n,) its direction (end minus start).
+
+    Returns
+    -------
+    float
+        Metres; 1.0 for roads without length or extent.
+    """
+    length_m = float(np.hypot(dx, dy).sum())
+    if len(ax) == 0 or not length_m > 0:
+        return 1.0
+    mid_x, mid_y = ax + 0.5 * dx, ay + 0.5 * dy
+    lo_x, lo_y = float(mid_x.min()), float(mid_y.min())
+    box_m2 = (float(mid_x.max()) - lo_x) * (float(mid_y.max()) - lo_y)
+    if not box_m2 > 0:
+        return max(length_m / len(ax), 1.0)
+    side_m = 2.0 * box_m2 / length_m
+    # ends and middles of the segments name the squares that hold roads
+    xs = np.concatenate([ax, mid_x, ax + dx])
+    ys = np.concatenate([ay, mid_y, ay + dy])
+    square = np.floor((xs - lo_x) / side_m).astype(np.int64) * (1 << 31) + np.floor(
+        (ys - lo_y) / side_m
+    ).astype(np.int64)
+    covered_m2 = min(box_m2, len(np.unique(square)) * side_m * side_m)
+    return max(covered_m2 / length_m, 1.0)
+
+
+class SegmentGrid:
+    """The segments listed by the square cells within reach of them.
+
+    Parameters
+    ----------
+    ax, ay
+        (n,) start of each segment.
+    dx, dy
+        (n,) its direction (end minus start).
+    cell_m
+        Side of the cells; ``None``: ``CELL_SPACINGS`` road spacings.
+    reach_m
+        Every segment within this distance of a cell is listed by it; ``None``:
+        ``REACH_SPACINGS`` road spacings.
+
+    Attributes
+    ----------
+    cell_m, reach_m
+        As given or chosen.
+    x0_m, y0_m
+        South-west corner of cell 0.
+    nx, ny
+        Cells per row and rows.
+    indptr, indices
+        CSR lists: the segments of cell ``iy * nx + ix`` are ``indices[indptr[c]:indptr[c + 1]]``.
+    """
+
+    def __init__(
+        self,
+        ax: np.ndarray,
+        ay: np.ndarray,
+        dx: np.ndarray,
+        dy: np.ndarray,
+        *,
+        cell_m: float | None = None,
+        reach_m: float | None = None,
+    ) -> None:
+        n_seg = len(ax)
+        spacing_m = road_spacing_m(ax, ay, dx, dy)
+        self.reach_m = float(reach_m if reach_m is not None else REACH_SPACINGS * spacing_m)
+        cell = float(cell_m if cell_m is not None else CELL_SPACINGS * spacing_m)
+        grow_m = self.reach_m + SLACK_M
+        if n_seg:
+            lo_x = float(min(ax.min(), (ax + dx).min())) - grow_m
+            lo_y = float(min(ay.min(), (ay + dy).min())) - grow_m
+            hi_x = float(max(ax.max(), (ax + dx).max())) + grow_m
+            hi_y = float(max(ay.max(), (ay + dy).max())) + grow_m
+        else:
+            lo_x = lo_y = hi_x = hi_y = 0.0
+        # a mostly empty box gets wider cells, so that the cells stay linear in the segments
+        max_cells = MAX_CELLS_PER_SEGMENT * n_seg + 1024
+        cell = max(cell, np.sqrt((hi_x - lo_x) * (hi_y - lo_y) / max_cells), 1e-3)
+        self.cell_m = cell
+        self.x0_m, self.y0_m = lo_x, lo_y
+        self.nx = int(np.floor((hi_x - lo_x) / cell)) + 1
+        self.ny = int(np.floor((hi_y - lo_y) / cell)) + 1
+        n_cells = self.nx * self.ny
+        cells, segs = self._listings(ax, ay, dx, dy, grow_m)
+        lists = sp.csr_matrix(
+            (np.ones(len(cells), dtype=np.int8), (cells, segs)), shape=(n_cells, max(n_seg, 1))
+        )
+        lists.sum_duplicates()
+        self.indptr = lists.indptr
+        self.indices = lists.indices
+
+    def _listings(
+        self, ax: np.ndarray, ay: np.ndarray, dx: np.ndarray, dy: np.ndarray, grow_m: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(cell, segment) of every listing (a segment may appear twice in a cell: once per piece)."""
+        n_pieces = np.maximum(1, np.ceil(np.hypot(dx, dy) / (PIECE_CELLS * self.cell_m))).astype(np.int64)
+        seg = np.repeat(np.arange(len(ax), dtype=np.int64), n_pieces)
+        k = np.arange(len(seg)) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
+        t0, t1 = k / n_pieces[seg], (k + 1) / n_pieces[seg]
+        x_a, x_b = ax[seg] + t0 * dx[seg], ax[seg] + t1 * dx[seg]
+        y_a, y_b = ay[seg] + t0 * dy[seg], ay[seg] + t1 * dy[seg]
+        del k, t0, t1
+        ix0 = self._col(np.minimum(x_a, x_b) - grow_m)
+        ix1 = self._col(np.maximum(x_a, x_b) + grow_m)
+        iy0 = self._row(np.minimum(y_a, y_b) - grow_m)
+        iy1 = self._row(np.maximum(y_a, y_b) + grow_m)
+        del x_a, x_b, y_a, y_b
+        width = ix1 - ix0 + 1
+        count = width * (iy1 - iy0 + 1)
+        j = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+        width_r = np.repeat(width, count)
+        cells = (np.repeat(iy0, count) + j // width_r) * self.nx + np.repeat(ix0, count) + j % width_r
+        return cells, np.repeat(seg, count)
+
+    def _col(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(np.floor((x - self.x0_m) / self.cell_m), 0, self.nx - 1).astype(np.int64)
+
+    def _row(self, y: np.ndarray) -> np.ndarray:
+        return np.clip(np.floor((y - self.y0_m) / self.cell_m), 0, self.ny - 1).astype(np.int64)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the lists, bytes."""
+        return int(self.indptr.nbytes + self.indices.nbytes)
+
+    def locate(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cell of each point and the distance within which its listed segments are all there are.
+
+        Parameters
+        ----------
+        x, y
+            (n,) coordinates.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``(cell, bound_m)``: cell index (-1 outside the grid or not finite) and
+            ``reach_m`` plus the distance to the cell's border, less the slack: every segment
+            nearer than ``bound_m`` to the point is listed by its cell.
+        """
+        fx = np.floor((x - self.x0_m) / self.cell_m)
+        fy = np.floor((y - self.y0_m) / self.cell_m)
+        inside = (fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny)
+        ix = np.where(inside, fx, 0).astype(np.int64)
+        iy = np.where(inside, fy, 0).astype(np.int64)
+        left = x - (self.x0_m + ix * self.cell_m)
+        low = y - (self.y0_m + iy * self.cell_m)
+        border = np.minimum(np.minimum(left, self.cell_m - left), np.minimum(low, self.cell_m - low))
+        bound = self.reach_m + np.maximum(border, 0.0) - SLACK_M
+        return np.where(inside, iy * self.nx + ix, -1), bound
+
+    def block(self, cell: np.ndarray) -> np.ndarray:
+        """The 3 × 3 cells around each cell (-1 beyond the grid, which lists nothing).
+
+        Parameters
+        ----------
+        cell
+            (n,) cell indices (each >= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            (n, 9) cell indices.
+        """
+        ix, iy = cell % self.nx, cell // self.nx
+        step = np.array([-1, 0, 1])
+        bx = (ix[:, None, None] + step[None, None, :]) + 0 * step[None, :, None]
+        by = (iy[:, None, None] + step[None, :, None]) + 0 * step[None, None, :]
+        ok = (bx >= 0) & (bx < self.nx) & (by >= 0) & (by < self.ny)
+        return np.where(ok, by * self.nx + bx, -1).reshape(len(cell), 9)
