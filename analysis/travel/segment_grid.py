@@ -19,10 +19,14 @@ import scipy.sparse as sp
 #: a dozen segments each and certify almost every point at once, in a few integers per segment.
 CELL_SPACINGS = 2.0
 REACH_SPACINGS = 1.0
+#: Rounds of the estimate of the roads' spacing at most (each on squares of the last one).
+SPACING_ROUNDS = 6
 #: Longest piece of a segment listed by its own bounding box, in cells.
 PIECE_CELLS = 4.0
 #: At most this many cells per segment (wider cells when the roads' box is mostly empty).
 MAX_CELLS_PER_SEGMENT = 8
+#: Segments whose listings are made at a time (the memory of a build stays bounded).
+BUILD_CHUNK_SEGMENTS = 1 << 18
 #: Slack in metres on both sides of every comparison with the reach: rounding in a cell's
 #: border or a piece's end never lists too little nor certifies too much.
 SLACK_M = 1e-6
@@ -31,8 +35,9 @@ SLACK_M = 1e-6
 def road_spacing_m(ax: np.ndarray, ay: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> float:
     """Area of the land the roads cover per metre of road: half the spacing of a road grid.
 
-    The land covered is counted in squares of the spacing first estimated from the roads'
-    bounding box, so that sea or mountains in that box do not widen the spacing much.
+    The land covered is counted as the squares that roads cross, two spacings wide, the spacing
+    first estimated from the roads' bounding box and then from the last count: sea, mountains or
+    a far island in that box do not widen the spacing much.
 
     Parameters
     ----------
@@ -49,20 +54,31 @@ def road_spacing_m(ax: np.ndarray, ay: np.ndarray, dx: np.ndarray, dy: np.ndarra
     length_m = float(np.hypot(dx, dy).sum())
     if len(ax) == 0 or not length_m > 0:
         return 1.0
-    mid_x, mid_y = ax + 0.5 * dx, ay + 0.5 * dy
-    lo_x, lo_y = float(mid_x.min()), float(mid_y.min())
-    box_m2 = (float(mid_x.max()) - lo_x) * (float(mid_y.max()) - lo_y)
+    bx, by = ax + dx, ay + dy
+    lo_x, lo_y = float(min(ax.min(), bx.min())), float(min(ay.min(), by.min()))
+    box_m2 = (float(max(ax.max(), bx.max())) - lo_x) * (float(max(ay.max(), by.max())) - lo_y)
     if not box_m2 > 0:
+        # roads along one line: their mean segment, for want of a spacing
         return max(length_m / len(ax), 1.0)
-    side_m = 2.0 * box_m2 / length_m
-    # ends and middles of the segments name the squares that hold roads
-    xs = np.concatenate([ax, mid_x, ax + dx])
-    ys = np.concatenate([ay, mid_y, ay + dy])
-    square = np.floor((xs - lo_x) / side_m).astype(np.int64) * (1 << 31) + np.floor(
-        (ys - lo_y) / side_m
-    ).astype(np.int64)
-    covered_m2 = min(box_m2, len(np.unique(square)) * side_m * side_m)
-    return max(covered_m2 / length_m, 1.0)
+    # no coarser than squares holding one segment each: a few long roads in a wide box would
+    # otherwise all fall in one square
+    spacing_m = min(box_m2 / length_m, float(np.sqrt(box_m2 / len(ax))))
+    last_m = spacing_m
+    # points along every segment, no farther apart than a square's side, name the squares roads
+    # cross; squares as wide as the last estimate's grid, until they no longer shrink much
+    for _ in range(SPACING_ROUNDS):
+        side_m = 2.0 * spacing_m
+        n_points = np.maximum(np.ceil(np.hypot(dx, dy) / side_m), 1).astype(np.int64) + 1
+        seg = np.repeat(np.arange(len(ax)), n_points)
+        t = (np.arange(len(seg)) - np.repeat(np.cumsum(n_points) - n_points, n_points)) / (n_points[seg] - 1)
+        col = np.floor((ax[seg] + t * dx[seg] - lo_x) / side_m).astype(np.int64)
+        row = np.floor((ay[seg] + t * dy[seg] - lo_y) / side_m).astype(np.int64)
+        del seg, t
+        covered_m2 = min(box_m2, len(np.unique(row * (int(col.max()) + 1) + col)) * side_m * side_m)
+        last_m, spacing_m = spacing_m, max(covered_m2 / length_m, 1.0)
+        if spacing_m > 0.8 * last_m:
+            break
+    return min(spacing_m, last_m)
 
 
 class SegmentGrid:
@@ -122,11 +138,24 @@ class SegmentGrid:
         self.nx = int(np.floor((hi_x - lo_x) / cell)) + 1
         self.ny = int(np.floor((hi_y - lo_y) / cell)) + 1
         n_cells = self.nx * self.ny
-        cells, segs = self._listings(ax, ay, dx, dy, grow_m)
-        lists = sp.csr_matrix(
-            (np.ones(len(cells), dtype=np.int8), (cells, segs)), shape=(n_cells, max(n_seg, 1))
-        )
-        lists.sum_duplicates()
+        # the listings of a bounded number of segments at a time (memory), each without the
+        # repeats of a segment's pieces in one cell, in the order of their cells
+        rows, cols = [], []
+        for lo in range(0, n_seg, BUILD_CHUNK_SEGMENTS):
+            part = slice(lo, min(lo + BUILD_CHUNK_SEGMENTS, n_seg))
+            cells, segs = self._listings(ax[part], ay[part], dx[part], dy[part], grow_m)
+            chunk = sp.csr_matrix(
+                (np.ones(len(cells), dtype=np.int8), (cells, segs)), shape=(n_cells, part.stop - lo)
+            )
+            del cells, segs
+            chunk.sum_duplicates()
+            rows.append(np.repeat(np.arange(n_cells, dtype=np.int32), np.diff(chunk.indptr)))
+            cols.append((chunk.indices + lo).astype(np.int32))
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
+        del rows, cols
+        # a counting sort, stable: every cell's segments stay in ascending order
+        lists = sp.csr_matrix((np.ones(len(row), dtype=np.int8), (row, col)), shape=(n_cells, max(n_seg, 1)))
         self.indptr = lists.indptr
         self.indices = lists.indices
 
@@ -189,6 +218,28 @@ class SegmentGrid:
         border = np.minimum(np.minimum(left, self.cell_m - left), np.minimum(low, self.cell_m - low))
         bound = self.reach_m + np.maximum(border, 0.0) - SLACK_M
         return np.where(inside, iy * self.nx + ix, -1), bound
+
+    def order(self, cell: np.ndarray) -> np.ndarray:
+        """An order of points by their cells, stable within a cell (those off the grid last).
+
+        Parameters
+        ----------
+        cell
+            (n,) cell of each point (-1: off the grid).
+
+        Returns
+        -------
+        numpy.ndarray
+            (n,) indices into *cell*.
+        """
+        n = len(cell)
+        n_cells = self.nx * self.ny
+        # a counting sort, in compiled code: the points' columns of a (cell x point) CSR matrix
+        rows = np.where(cell >= 0, cell, n_cells)
+        by_cell = sp.csr_matrix(
+            (np.ones(n, dtype=np.int8), (rows, np.arange(n))), shape=(n_cells + 1, max(n, 1))
+        )
+        return by_cell.indices.astype(np.int64)
 
     def block(self, cell: np.ndarray) -> np.ndarray:
         """The 3 × 3 cells around each cell (-1 beyond the grid, which lists nothing).

@@ -134,10 +134,11 @@ class SegmentIndex:
         Every search computes a pair's squared distance by these very operations, so that one
         pair has one value whichever search met it.
         """
-        qx = x - self._ax[seg]
-        qy = y - self._ay[seg]
-        dx, dy = self._dx[seg], self._dy[seg]
-        t = (qx * dx + qy * dy) * self._inv_den[seg]
+        # np.take gathers faster than indexing with an array
+        qx = x - np.take(self._ax, seg)
+        qy = y - np.take(self._ay, seg)
+        dx, dy = np.take(self._dx, seg), np.take(self._dy, seg)
+        t = (qx * dx + qy * dy) * np.take(self._inv_den, seg)
         np.clip(t, 0.0, 1.0, out=t)
         qx -= t * dx
         qy -= t * dy
@@ -171,7 +172,7 @@ class SegmentIndex:
         grid = self.grid
         cell, bound = grid.locate(q[:, 0], q[:, 1])
         # points in the order of their cells: neighbours share candidates in memory
-        order = np.argsort(cell, kind="stable")
+        order = grid.order(cell)
         q, cell, bound = q[order], cell[order], bound[order]
         chosen = np.zeros(n, dtype=np.int64)
         best_d2 = np.full(n, np.inf)
@@ -192,8 +193,7 @@ class SegmentIndex:
         if len(todo) and self.n_segments:
             chosen[todo], best_d2[todo] = self._tree_search(q[todo])
         # the answer, still in search order (memory-friendly), then back in the points' order
-        dist, t = self._exact(q, chosen)
-        feet = self._feet(chosen, dist, t)
+        feet = self._answer(q[:, 0], q[:, 1], chosen)
         out = Feet(
             road=np.empty(n, dtype=np.int64),
             dist_m=np.empty(n),
@@ -222,7 +222,7 @@ class SegmentIndex:
         count = np.where(cells.ravel() >= 0, indptr[safe + 1] - indptr[safe], 0).astype(np.int64)
         chosen = np.zeros(n, dtype=np.int64)
         best_d2 = np.full(n, np.inf)
-        per_point = count.reshape(n, -1).sum(axis=1)
+        per_point = count if cells.shape[1] == 1 else count.reshape(n, -1).sum(axis=1)
         has = per_point > 0
         if not has.any():
             return chosen, best_d2, np.zeros(n, dtype=bool)
@@ -230,12 +230,13 @@ class SegmentIndex:
         # position of every (point, candidate) pair in the cells' lists
         pos = np.arange(int(ends[-1]), dtype=np.int64)
         pos += np.repeat(indptr[safe] - (ends - count), count)
-        seg = self.grid.indices[pos]
+        seg = np.take(self.grid.indices, pos)
         d2 = self._candidates(np.repeat(q[:, 0], per_point), np.repeat(q[:, 1], per_point), seg)
         first = (np.cumsum(per_point) - per_point)[has]
         low = np.minimum.reduceat(d2, first)
-        tied = d2 == np.repeat(low, per_point[has])
-        best = np.minimum.reduceat(np.where(tied, seg, np.iinfo(seg.dtype).max), first)
+        # of the pairs at each point's least distance (one, but for ties), the lowest segment
+        hits = np.flatnonzero(d2 == np.repeat(low, per_point[has]))
+        best = np.minimum.reduceat(seg[hits], np.searchsorted(hits, first))
         chosen[has], best_d2[has] = best, low
         certified = has & (bound > 0)
         certified[has] &= low <= bound[has] * bound[has]
@@ -268,38 +269,31 @@ class SegmentIndex:
             k = min(k * 4, n_samples)
         return chosen, best_d2
 
-    def _exact(self, xy: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distance from each point to its segment, and the foot's position t along it."""
-        a = np.column_stack([self._ax[seg], self._ay[seg]])
-        d = np.column_stack([self._dx[seg], self._dy[seg]])
-        p = xy - a
-        den = (d * d).sum(axis=-1)
+    def _answer(self, x: np.ndarray, y: np.ndarray, seg: np.ndarray) -> Feet:
+        """Road, distance, position along the road and foot of each point from its nearest segment."""
+        ax, ay, dx, dy = self._ax[seg], self._ay[seg], self._dx[seg], self._dy[seg]
+        den = dx * dx + dy * dy
         with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(den > 0, (p * d).sum(axis=-1) / den, 0.0)
-        t = np.clip(t, 0.0, 1.0)
-        foot = a + t[:, None] * d
-        return np.hypot(xy[:, 0] - foot[:, 0], xy[:, 1] - foot[:, 1]), t
-
-    def _feet(self, best_seg: np.ndarray, best_dist: np.ndarray, best_t: np.ndarray) -> Feet:
-        """Road, position along it and foot of each point from its nearest segment."""
+            t = np.where(den > 0, ((x - ax) * dx + (y - ay) * dy) / den, 0.0)
+        np.clip(t, 0.0, 1.0, out=t)
+        foot_x, foot_y = ax + t * dx, ay + t * dy
+        dist = np.hypot(x - foot_x, y - foot_y)
         # a foot at an inner vertex is the start of the next segment, so that every point there
         # gets one and the same position along the road
-        at_vertex = (best_t >= 1.0) & ~self.last_seg[best_seg]
-        best_seg[at_vertex] += 1
-        best_t[at_vertex] = 0.0
-        road = self.seg_road[best_seg]
-        along = self.along[best_seg] + best_t * np.hypot(self._dx[best_seg], self._dy[best_seg])
+        at_end = t >= 1.0
+        last = self.last_seg[seg]
+        at_vertex = np.flatnonzero(at_end & ~last)
+        seg = seg.copy()
+        seg[at_vertex] += 1
+        t[at_vertex] = 0.0
+        foot_x[at_vertex], foot_y[at_vertex] = self._ax[seg[at_vertex]], self._ay[seg[at_vertex]]
+        road = self.seg_road[seg]
+        along = self.along[seg] + t * self._seg_len[seg]
         total = self.road_len[road]
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = np.where(total > 0, np.clip(along / total, 0.0, 1.0), 0.0)
-        frac[(best_t >= 1.0) & self.last_seg[best_seg]] = 1.0
+        frac[at_end & last] = 1.0
         # a foot a rounding error from a road's end is at that end's node
         frac[frac <= SAME_PLACE_FRACTION] = 0.0
         frac[frac >= 1.0 - SAME_PLACE_FRACTION] = 1.0
-        foot = np.column_stack(
-            [
-                self._ax[best_seg] + best_t * self._dx[best_seg],
-                self._ay[best_seg] + best_t * self._dy[best_seg],
-            ]
-        )
-        return Feet(road=road.astype(np.int64), dist_m=best_dist, frac=frac, xy=foot)
+        return Feet(road=road.astype(np.int64), dist_m=dist, frac=frac, xy=np.column_stack([foot_x, foot_y]))
