@@ -262,9 +262,10 @@ class SegmentIndex:
             if k >= n_samples:
                 break
             # no sample beyond the k-th is nearer than its distance, so no segment not among
-            # the candidates is nearer than that minus half a spacing
-            bound = np.maximum(dk[:, -1] - half_spacing, 0.0)
-            certified = low <= bound * bound * (1.0 - CERTIFY_MARGIN)
+            # the candidates is nearer than that minus half a spacing (nor as near: a tie with
+            # one of them, which might be lower-numbered, needs a bound above zero)
+            bound = dk[:, -1] - half_spacing
+            certified = (bound > 0) & (low <= bound * bound * (1.0 - CERTIFY_MARGIN))
             todo = todo[~certified]
             k = min(k * 4, n_samples)
         return chosen, best_d2
