@@ -1,4 +1,4 @@
-"""The grid of cells that lists segments within reach: hand-worked lists, borders, ties, and a brute-force check."""
+"""The grid of cells listing the segments within reach: lists worked by hand, borders, ties, brute force."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.travel.segment_grid import SLACK_M, SegmentGrid, road_spacing_m
+from analysis.travel.segment_grid import SLACK_M, road_spacing_m
 from analysis.travel.segment_index import SegmentIndex
 from tests.test_segment_index import roads_and_points
 
@@ -96,9 +96,11 @@ def test_points_on_cell_borders_and_corners_get_the_nearest_road() -> None:
     xs = grid.x0_m + np.arange(grid.nx + 1) * grid.cell_m
     ys = grid.y0_m + np.arange(grid.ny + 1) * grid.cell_m
     border = np.array([(x, y) for x in xs[::3] for y in ys[::3]])
-    pts = np.concatenate([border, border + 1e-9, border - 1e-9, border + [0.0, 7.0], border + [7.0, 0.0]])
+    up, right = np.array([0.0, 7.0]), np.array([7.0, 0.0])
+    pts = np.concatenate([border, border + 1e-9, border - 1e-9, border + up, border + right])
     feet = index.nearest(pts)
-    np.testing.assert_allclose(feet.dist_m, brute_force_m(coords, offsets, pts).min(axis=1), rtol=0, atol=1e-6)
+    nearest_m = brute_force_m(coords, offsets, pts).min(axis=1)
+    np.testing.assert_allclose(feet.dist_m, nearest_m, rtol=0, atol=1e-6)
 
 
 def test_zero_length_segments_are_points() -> None:
@@ -134,10 +136,7 @@ def test_road_spacing_of_a_road_grid_is_half_its_spacing() -> None:
 def test_grid_has_at_most_a_few_cells_per_segment() -> None:
     # two short roads 30 km apart: the box is mostly empty, the cells grow instead of multiplying
     coords = np.array([[0.0, 0.0], [10.0, 0.0], [30_000.0, 30_000.0], [30_000.0, 30_010.0]])
-    grid = SegmentGrid(
-        coords[[0, 2], 0], coords[[0, 2], 1], coords[[1, 3], 0] - coords[[0, 2], 0],
-        coords[[1, 3], 1] - coords[[0, 2], 1], cell_m=1.0, reach_m=1.0,
-    )  # fmt: skip
+    grid = SegmentIndex(coords, np.array([0, 2, 4]), cell_m=1.0, reach_m=1.0).grid
     # 8 cells per segment and 1024 more, give or take a row and a column
     assert grid.nx * grid.ny <= (np.sqrt(8 * 2 + 1024) + 1) ** 2
     assert grid.nbytes < 100_000
@@ -158,7 +157,8 @@ def test_grid_answers_equal_a_brute_force_and_the_tree(
     pts = np.concatenate([pts, near])
     index = SegmentIndex(coords, offsets, cell_m=cell_m, reach_m=reach_m)
     feet = index.nearest(pts)
-    np.testing.assert_allclose(feet.dist_m, brute_force_m(coords, offsets, pts).min(axis=1), rtol=0, atol=1e-6)
+    nearest_m = brute_force_m(coords, offsets, pts).min(axis=1)
+    np.testing.assert_allclose(feet.dist_m, nearest_m, rtol=0, atol=1e-6)
     # the tree alone picks the very same segments: one rule for ties, whichever search answers
     chosen, _ = index._tree_search(np.ascontiguousarray(pts))
     alone = index._answer(pts[:, 0], pts[:, 1], chosen)

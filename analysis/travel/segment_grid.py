@@ -1,4 +1,4 @@
-"""Square cells over the roads, each listing every segment within a reach of it: the first search of a point's road.
+"""Square cells over the roads, each listing every segment within a reach of it: where a road is sought first.
 
 Every segment is listed in every cell that its bounding box, grown by ``reach_m`` on every side,
 overlaps (long segments are cut into pieces first, so that a diagonal road is not listed across
