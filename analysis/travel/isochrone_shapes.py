@@ -17,7 +17,7 @@ import shapely
 
 from analysis.travel.model import Direction
 from analysis.travel.profile_graph import ProfileGraph
-from analysis.travel.road_band import road_band
+from analysis.travel.road_band import band_of_blocks
 from analysis.travel.substrings import substrings
 
 
@@ -133,7 +133,32 @@ def reach_pieces(
         LineStrings (reached edge parts, the source's road and access leg) and the source's
         Point, in the graph's CRS.
     """
-    parts = [_edge_pieces(pg, node_s, band_s, direction, arrays, curved, edges)]
+    edge_part = _edge_pieces(pg, node_s, band_s, direction, arrays, curved, edges)
+    source_part = _source_pieces(
+        pg,
+        band_s,
+        direction,
+        source_xy=source_xy,
+        join_xy=join_xy,
+        leg_s=leg_s,
+        road=road,
+        road_frac=road_frac,
+    )
+    return np.concatenate([edge_part, source_part])
+
+
+def _source_pieces(
+    pg: ProfileGraph,
+    band_s: float,
+    direction: Direction,
+    *,
+    source_xy: np.ndarray,
+    join_xy: np.ndarray,
+    leg_s: float,
+    road: int,
+    road_frac: float,
+) -> np.ndarray:
+    """The source's access leg and own road within *band_s*, and the source's Point."""
     extra: list[shapely.Geometry] = []
     px, py = float(source_xy[0]), float(source_xy[1])
     jx, jy = float(join_xy[0]), float(join_xy[1])
@@ -165,8 +190,57 @@ def reach_pieces(
     extra.append(shapely.Point(px, py))
     tail = np.empty(len(extra), dtype=object)
     tail[:] = extra
-    parts.append(tail)
-    return np.concatenate(parts)
+    return tail
+
+
+def road_reach(
+    pg: ProfileGraph, node_s: np.ndarray, band_s: float, direction: Direction, edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which roads are reached along all their length within *band_s*, and the other reached edges.
+
+    A road is reached whole when one of its edges is, or when the parts reached from its two
+    ends meet (a street walked into from both ends).
+
+    Parameters
+    ----------
+    pg, node_s, band_s, direction
+        As for :func:`reach_pieces`.
+    edges
+        Any superset of :func:`reached_edges`, in increasing order.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(road_full, partial)``: (n_roads,) booleans, and the indices (increasing) of the
+        reached edges along roads not reached whole.
+    """
+    topo = pg.topology
+    ends = pg.edge_u if direction == "from_sources" else pg.edge_v
+    idx = edges[node_s[ends[edges]] < band_s]
+    f = np.clip((band_s - node_s[ends[idx]]) / pg.edge_s[idx], 0.0, 1.0)
+    roads = topo.edge_road[idx]
+    # from_sources an edge is reached from its start, to_sources from its end
+    at_start = topo.edge_forward[idx] == (direction == "from_sources")
+    n_roads = len(topo.road_u)
+    from_start = np.zeros(n_roads)
+    from_end = np.zeros(n_roads)
+    np.maximum.at(from_start, roads[at_start], f[at_start])
+    np.maximum.at(from_end, roads[~at_start], f[~at_start])
+    road_full = from_start + from_end >= 1.0
+    return road_full, idx[~road_full[roads]]
+
+
+def road_lines(pg: ProfileGraph, roads: np.ndarray) -> np.ndarray:
+    """The lines of the given roads, oriented start → end, all at once."""
+    topo = pg.topology
+    starts = topo.road_offsets[roads]
+    counts = topo.road_offsets[roads + 1] - starts
+    if len(roads) == 0:
+        return np.empty(0, dtype=object)
+    first = np.cumsum(counts) - counts
+    pos = np.arange(int(counts.sum())) - np.repeat(first - starts, counts)
+    owner = np.repeat(np.arange(len(roads)), counts)
+    return np.asarray(shapely.linestrings(topo.road_coords[pos], indices=owner), dtype=object)
 
 
 def reach_shape(
@@ -199,18 +273,28 @@ def reach_shape(
     shapely.Geometry
         The shape, in the graph's CRS.
     """
-    pieces = reach_pieces(
-        pg,
-        node_s,
-        band_s,
-        direction,
-        source_xy=source_xy,
-        join_xy=join_xy,
-        leg_s=leg_s,
-        road=road,
-        road_frac=road_frac,
-        arrays=arrays,
-        curved=curved,
-        edges=edges,
+    if edges is None:
+        edges = reached_edges(pg, node_s, band_s, direction)
+    faces = pg.topology.faces
+    road_full, partial = road_reach(pg, node_s, band_s, direction, edges)
+    full_roads = np.flatnonzero(road_full)
+    full_faces = faces.full_faces(full_roads)
+    # a road reached whole in the full faces' union adds nothing to them grown by the buffer
+    loose_roads = full_roads[~faces.roads_in(full_roads, full_faces)]
+    loose = np.concatenate(
+        [
+            road_lines(pg, loose_roads),
+            _edge_pieces(pg, node_s, band_s, direction, arrays, curved, partial),
+            _source_pieces(
+                pg,
+                band_s,
+                direction,
+                source_xy=source_xy,
+                join_xy=join_xy,
+                leg_s=leg_s,
+                road=road,
+                road_frac=road_frac,
+            ),
+        ]
     )
-    return road_band(pieces, buffer_m)
+    return band_of_blocks(faces.faces[full_faces], loose, buffer_m)

@@ -27,6 +27,7 @@ from scipy.spatial import cKDTree
 
 from analysis import network, settings
 from analysis.errors import NetworkError
+from analysis.travel.road_faces import RoadFaces
 from analysis.travel.segment_index import SegmentIndex
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,11 @@ class Topology:
     def segments(self) -> SegmentIndex:
         """The roads' segments indexed for nearest-road queries (built on first use)."""
         return SegmentIndex(self.road_coords, self.road_offsets)
+
+    @cached_property
+    def faces(self) -> RoadFaces:
+        """The blocks the roads enclose, for isochrone shapes (built on first use)."""
+        return RoadFaces.from_roads(self.road_coords, self.road_offsets)
 
     def road_line(self, road: int) -> shapely.LineString:
         """One road's line, oriented start → end."""

@@ -83,7 +83,36 @@ def road_band(pieces: np.ndarray, buffer_m: float, *, quad_segs: int = QUAD_SEGS
         faces = faces[~sliver]
         if len(faces) == 0:
             loose = lines
-    loose = np.concatenate([loose, others])
+    return band_of_blocks(faces, np.concatenate([loose, others]), buffer_m, quad_segs=quad_segs)
+
+
+def band_of_blocks(
+    faces: np.ndarray, loose: np.ndarray, buffer_m: float, *, quad_segs: int = QUAD_SEGS
+) -> shapely.Geometry:
+    """Every place within *buffer_m* of the boundaries of *faces* or of one of *loose*.
+
+    The band of a set of pieces, given the blocks they enclose: *faces* are blocks whose whole
+    boundary is among the pieces, *loose* every piece not on such a boundary (a dead end, a
+    road between blocks, a partly reached street, a point).
+
+    Parameters
+    ----------
+    faces
+        Polygons that form a coverage (no two overlap), in a projected CRS. Not modified.
+    loose
+        LineStrings and Points. Not modified.
+    buffer_m
+        Half-width of the band, metres (positive).
+    quad_segs
+        Segments per quarter circle of the arcs.
+
+    Returns
+    -------
+    shapely.Geometry
+        A Polygon or MultiPolygon; empty when there is nothing.
+    """
+    faces = np.asarray(faces, dtype=object)
+    loose = np.asarray(loose, dtype=object)
     if len(faces) == 0:
         return _union(shapely.buffer(loose, buffer_m, quad_segs=quad_segs))
     try:
