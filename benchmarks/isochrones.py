@@ -70,12 +70,14 @@ def previous_reach_shape(
     curved: np.ndarray,
     buffer_m: float,
     edges: np.ndarray | None = None,
+    faces: Any = None,
 ) -> shapely.Geometry:
     """The previous shape builder, unchanged: buffer every reached piece, union them all.
 
-    *edges* (a hint the current builder takes) is ignored: this one scans every edge, as it did.
+    *edges* and *faces* (hints the current builder takes) are ignored: this one scans every
+    edge and finds no blocks, as it did.
     """
-    del edges
+    del edges, faces
     x, y = arrays["x"], arrays["y"]
     u, v, w = pg.edge_u, pg.edge_v, pg.edge_s
     if direction == "from_sources":

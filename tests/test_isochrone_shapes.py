@@ -29,9 +29,11 @@ KOUVOLA_CRS = "EPSG:32635"
 Drawn = list[tuple[np.ndarray, float]]
 
 
-def reference_shape(*args: Any, buffer_m: float, edges: Any = None, **kwargs: Any) -> shapely.Geometry:
+def reference_shape(
+    *args: Any, buffer_m: float, edges: Any = None, faces: Any = None, **kwargs: Any
+) -> shapely.Geometry:
     """The straightforward shape: every reached piece buffered, all unioned."""
-    del edges  # a hint only; the reference looks at every edge
+    del edges, faces  # hints only; the reference looks at every edge
     pieces = reach_pieces(*args, **kwargs)
     return shapely.union_all(shapely.buffer(pieces, buffer_m, quad_segs=4))
 
@@ -41,9 +43,9 @@ def both_ways(model: NetworkTravel, xy: np.ndarray, **kwargs: Any) -> tuple[np.n
     drawn: Drawn = []
     real = engine_module.reach_shape
 
-    def spy(*args: Any, buffer_m: float, edges: Any = None, **kw: Any) -> shapely.Geometry:
+    def spy(*args: Any, buffer_m: float, edges: Any = None, faces: Any = None, **kw: Any) -> shapely.Geometry:
         drawn.append((reach_pieces(*args, **kw), buffer_m))
-        return real(*args, buffer_m=buffer_m, edges=edges, **kw)
+        return real(*args, buffer_m=buffer_m, edges=edges, faces=faces, **kw)
 
     with mock.patch.object(engine_module, "reach_shape", spy):
         new = model.isochrones(xy, **kwargs).to_crs(model.crs).geometry.to_numpy()
@@ -64,7 +66,18 @@ def assert_same_shapes(new: np.ndarray, ref: np.ndarray, drawn: Drawn) -> None:
         assert shapely.difference(shapely.symmetric_difference(shape, expected), edge).area < 1e-3
 
 
-def test_grid_bands_equal_buffering_every_piece() -> None:
+@pytest.fixture(params=["network blocks", "own blocks"])
+def blocks(request: pytest.FixtureRequest) -> Any:
+    """Shapes grown from the network's blocks (found once), or from each shape's own."""
+    if request.param == "network blocks":
+        pick = lambda pg, reached: pg.topology.faces  # noqa: E731
+    else:
+        pick = lambda pg, reached: None  # noqa: E731
+    with mock.patch.object(engine_module, "network_blocks", pick):
+        yield request.param
+
+
+def test_grid_bands_equal_buffering_every_piece(blocks: str) -> None:
     G = synthetic_graph(30, 30, seed=3)
     model = NetworkTravel.from_graph(G)
     rng = np.random.default_rng(4)
@@ -82,7 +95,7 @@ def kouvola() -> NetworkTravel:
     return NetworkTravel.from_graph(graph_from_pbf(KOUVOLA), crs=KOUVOLA_CRS)
 
 
-def test_real_roads_bands_equal_buffering_every_piece(kouvola: NetworkTravel) -> None:
+def test_real_roads_bands_equal_buffering_every_piece(kouvola: NetworkTravel, blocks: str) -> None:
     rng = np.random.default_rng(5)
     lo, hi = kouvola.node_xy.min(axis=0), kouvola.node_xy.max(axis=0)
     xy = rng.uniform(lo, hi, size=(4, 2))

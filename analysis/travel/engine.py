@@ -33,7 +33,7 @@ from analysis.travel.checks import (
     check_direction,
     empty_isochrones,
 )
-from analysis.travel.isochrone_shapes import reach_shape, reached_edges
+from analysis.travel.isochrone_shapes import network_blocks, reach_shape, reached_edges
 from analysis.travel.model import Direction, NearestResult
 from analysis.travel.profile_graph import ProfileGraph, Topology, build_profile_graph
 from analysis.travel.queries import augment, direct_costs, join_ends, multi_source, source_runs
@@ -521,7 +521,10 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         source itself. A place farther than *buffer_m* from every reached road is outside even
         if reached roads surround it — these are not convex hulls. The band is built from the
         blocks the reached roads enclose (:mod:`analysis.travel.road_band`), the same area as
-        buffering each piece and unioning them, at a fraction of the cost.
+        buffering each piece and unioning them, at a fraction of the cost. Once the shapes of a
+        request have reached as many edges as the profile has, the network's blocks are found
+        (once, :mod:`analysis.travel.road_faces`) and every later shape picks its blocks among
+        them instead of finding its own.
 
         Parameters
         ----------
@@ -559,10 +562,13 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         aug = augment(graph, s_snap.nodes, s_cost)
         n = self._n_nodes
         records: list[dict[str, Any]] = []
+        reached_so_far = 0
         for rows, dist in source_runs(aug, n, len(sources), bands[-1] * 60.0):
             for row, i in enumerate(rows):
                 # the widest band's edges hold every narrower band's
                 edges = reached_edges(pg, dist[row, :n], bands[-1] * 60.0, direction)
+                reached_so_far += len(edges)
+                faces = network_blocks(pg, reached_so_far)
                 for band in bands:
                     geom = reach_shape(
                         pg,
@@ -578,6 +584,7 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
                         curved=self._curved,
                         buffer_m=width,
                         edges=edges,
+                        faces=faces,
                     )
                     records.append({"source_id": ids[i], "minutes": band, "geometry": geom})
         gdf = gpd.GeoDataFrame(records, geometry="geometry", crs=self.crs)

@@ -17,8 +17,36 @@ import shapely
 
 from analysis.travel.model import Direction
 from analysis.travel.profile_graph import ProfileGraph
-from analysis.travel.road_band import band_of_blocks
+from analysis.travel.road_band import band_of_blocks, road_band
+from analysis.travel.road_faces import RoadFaces
 from analysis.travel.substrings import substrings
+
+#: The network's blocks are found (once per road topology, a noding and polygonisation of every
+#: road) when the shapes of one request have reached this many times the profile's edges in all:
+#: below it, finding each shape's own blocks costs less.
+BLOCKS_AFTER_EDGES_SHARE: float = 1.0
+
+
+def network_blocks(pg: ProfileGraph, reached_so_far: int) -> RoadFaces | None:
+    """The blocks of the profile's roads, if found already or worth finding now.
+
+    Parameters
+    ----------
+    pg
+        Profile graph.
+    reached_so_far
+        Edges reached by the widest band of each source of the request so far, summed.
+
+    Returns
+    -------
+    RoadFaces or None
+        The blocks, or None while finding them would cost more than it saves.
+    """
+    topology = pg.topology
+    found = topology.found_faces()
+    if found is not None or reached_so_far < BLOCKS_AFTER_EDGES_SHARE * len(topology.edge_u):
+        return found
+    return topology.faces
 
 
 def reached_edges(pg: ProfileGraph, node_s: np.ndarray, band_s: float, direction: Direction) -> np.ndarray:
@@ -258,6 +286,7 @@ def reach_shape(
     curved: np.ndarray,
     buffer_m: float,
     edges: np.ndarray | None = None,
+    faces: RoadFaces | None = None,
 ) -> shapely.Geometry:
     """Every place within *buffer_m* of the road parts within *band_s* seconds of one source.
 
@@ -267,6 +296,10 @@ def reach_shape(
         As for :func:`reach_pieces`.
     buffer_m
         Half-width of the band around reached roads, metres (positive).
+    faces
+        The blocks of the profile's roads (:func:`network_blocks`): the shape is grown from
+        those its reached roads close. Without them the reached pieces' own blocks are found
+        for this shape alone (:func:`analysis.travel.road_band.road_band`). Same shape either way.
 
     Returns
     -------
@@ -275,7 +308,22 @@ def reach_shape(
     """
     if edges is None:
         edges = reached_edges(pg, node_s, band_s, direction)
-    faces = pg.topology.faces
+    if faces is None:
+        pieces = reach_pieces(
+            pg,
+            node_s,
+            band_s,
+            direction,
+            source_xy=source_xy,
+            join_xy=join_xy,
+            leg_s=leg_s,
+            road=road,
+            road_frac=road_frac,
+            arrays=arrays,
+            curved=curved,
+            edges=edges,
+        )
+        return road_band(pieces, buffer_m)
     road_full, partial = road_reach(pg, node_s, band_s, direction, edges)
     full_roads = np.flatnonzero(road_full)
     full_faces = faces.full_faces(full_roads)

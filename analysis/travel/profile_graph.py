@@ -91,6 +91,11 @@ class Topology:
         """The blocks the roads enclose, for isochrone shapes (built on first use)."""
         return RoadFaces.from_roads(self.road_coords, self.road_offsets)
 
+    def found_faces(self) -> RoadFaces | None:
+        """:attr:`faces` if they were found already, else None (without finding them)."""
+        found: RoadFaces | None = self.__dict__.get("faces")
+        return found
+
     def road_line(self, road: int) -> shapely.LineString:
         """One road's line, oriented start → end."""
         return shapely.LineString(self.road_coords[self.road_offsets[road] : self.road_offsets[road + 1]])
