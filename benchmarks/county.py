@@ -178,6 +178,8 @@ class _Timed:
         self.matrix = self._wrap("matrix", travel.matrix)
         self.nearest = self._wrap("nearest", travel.nearest)
         self.nearest_distance_m = self._wrap("nearest_distance_m", travel.nearest_distance_m)
+        if hasattr(travel, "nearest_minutes"):
+            self.nearest_minutes = self._wrap("nearest_minutes", travel.nearest_minutes)
 
     def _wrap(self, name: str, fn: Any) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -242,7 +244,9 @@ def raw_floor(model: Any, questions: list[tuple[str, tuple[Any, ...], dict[str, 
                 snap_s += time.perf_counter() - t0
         if name == "snap_distance_m":
             continue
-        question = (name, profile, kwargs.get("direction"), np.ascontiguousarray(args[0]).tobytes())
+        # minutes without the nearest source are the same search as with it
+        asked = "nearest" if name == "nearest_minutes" else name
+        question = (asked, profile, kwargs.get("direction"), np.ascontiguousarray(args[0]).tobytes())
         if question in seen:
             continue
         seen.add(question)

@@ -118,6 +118,26 @@ class PeakTravel:
             res.snap_distance_m,
         )
 
+    def nearest_minutes(
+        self,
+        sources_xy: np.ndarray,
+        targets_xy: np.ndarray,
+        *,
+        profile: str,
+        direction: Any = "from_sources",
+        cutoff_minutes: float | None = None,
+    ) -> np.ndarray:
+        """The wrapped model's nearest-source minutes times the profile's factor."""
+        own = getattr(self._travel, "nearest_minutes", None)
+        cutoff = self._cutoff(cutoff_minutes, profile)
+        if own is not None:
+            minutes = own(sources_xy, targets_xy, profile=profile, direction=direction, cutoff_minutes=cutoff)
+        else:
+            minutes = self._travel.nearest(
+                sources_xy, targets_xy, profile=profile, direction=direction, cutoff_minutes=cutoff
+            ).minutes
+        return np.asarray(minutes, dtype=np.float64) * self._factor(profile)
+
     def nearest_distance_m(
         self,
         sources_xy: np.ndarray,

@@ -147,6 +147,46 @@ class RememberingTravel:
         minutes, index, snap = self._remember(key, compute, parts=3)
         return NearestResult(minutes, index, snap)
 
+    def nearest_minutes(
+        self,
+        sources_xy: np.ndarray,
+        targets_xy: np.ndarray,
+        *,
+        profile: str,
+        direction: Any = "from_sources",
+        cutoff_minutes: float | None = None,
+    ) -> np.ndarray:
+        """The wrapped model's nearest-source minutes (its ``nearest_minutes`` when it has one, else
+        its ``nearest``'s minutes), computed once per distinct question."""
+        key = (
+            "nearest_minutes",
+            profile,
+            direction,
+            cutoff_minutes,
+            _digest(sources_xy),
+            _digest(targets_xy),
+        )
+        own = getattr(self._travel, "nearest_minutes", None)
+
+        def compute() -> np.ndarray:
+            if own is not None:
+                return np.asarray(
+                    own(
+                        sources_xy,
+                        targets_xy,
+                        profile=profile,
+                        direction=direction,
+                        cutoff_minutes=cutoff_minutes,
+                    ),
+                    dtype=np.float64,
+                )
+            res = self._travel.nearest(
+                sources_xy, targets_xy, profile=profile, direction=direction, cutoff_minutes=cutoff_minutes
+            )
+            return np.asarray(res.minutes, dtype=np.float64)
+
+        return self._remember(key, compute)
+
     def nearest_distance_m(
         self,
         sources_xy: np.ndarray,

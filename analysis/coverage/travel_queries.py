@@ -251,11 +251,21 @@ class TravelQueries:
             self._nearest_cache
         )
         if not base.any() or not base_known or np.array_equal(base, rows):
-            return self._nearest(chosen, mode, "to_sources")[0]
+            return self._search_minutes(chosen, mode)
         # the added facilities' own search serves every tier they join, and the matrix cannot help:
         # a cell it misses for the whole set is beyond its bound for the open ones too
-        extra = med_idx[rows & ~base]
-        return np.minimum(self.medical_minutes(mode, base), self._nearest(extra, mode, "to_sources")[0])
+        return np.minimum(self.medical_minutes(mode, base), self.medical_minutes(mode, rows & ~base))
+
+    def _search_minutes(self, chosen: np.ndarray, mode: str) -> np.ndarray:
+        """Minutes to the nearest of the facility *chosen* rows, from one search that names none."""
+        named = self._nearest_cache.get((mode, "to_sources", chosen.tobytes()))
+        if named is not None:
+            return named[0]
+        ask = getattr(self.travel, "nearest_minutes", None)
+        if ask is None:
+            return self._nearest(chosen, mode, "to_sources")[0]
+        minutes = ask(self.facilities.xy[chosen], self.cells.query_xy, profile=mode, direction="to_sources")
+        return self.cells.widen(np.asarray(minutes, dtype=np.float64), np.inf)
 
     def nearest_ems(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ambulance drive minutes from the nearest selected 120 site, and its facility row.
