@@ -21,6 +21,8 @@ CELL_SPACINGS = 2.0
 REACH_SPACINGS = 1.0
 #: Rounds of the estimate of the roads' spacing at most (each on squares of the last one).
 SPACING_ROUNDS = 6
+#: At most this many squares per segment (and 65,536 more) are counted by that estimate, one byte each.
+SPACING_SQUARES_PER_SEGMENT = 64
 #: Longest piece of a segment listed by its own bounding box, in cells.
 PIECE_CELLS = 4.0
 #: At most this many cells per segment (wider cells when the roads' box is mostly empty).
@@ -64,21 +66,40 @@ def road_spacing_m(ax: np.ndarray, ay: np.ndarray, dx: np.ndarray, dy: np.ndarra
     # otherwise all fall in one square
     spacing_m = min(box_m2 / length_m, float(np.sqrt(box_m2 / len(ax))))
     last_m = spacing_m
-    # points along every segment, no farther apart than a square's side, name the squares roads
-    # cross; squares as wide as the last estimate's grid, until they no longer shrink much
+    # the ends of every segment, and points along the long ones no farther apart than a
+    # square's side, name the squares roads cross; squares as wide as the last estimate's grid,
+    # until they no longer shrink much (or would be too many to count)
     for _ in range(SPACING_ROUNDS):
         side_m = 2.0 * spacing_m
-        n_points = np.maximum(np.ceil(np.hypot(dx, dy) / side_m), 1).astype(np.int64) + 1
-        seg = np.repeat(np.arange(len(ax)), n_points)
-        t = (np.arange(len(seg)) - np.repeat(np.cumsum(n_points) - n_points, n_points)) / (n_points[seg] - 1)
-        col = np.floor((ax[seg] + t * dx[seg] - lo_x) / side_m).astype(np.int64)
-        row = np.floor((ay[seg] + t * dy[seg] - lo_y) / side_m).astype(np.int64)
-        del seg, t
-        covered_m2 = min(box_m2, len(np.unique(row * (int(col.max()) + 1) + col)) * side_m * side_m)
+        n_col = int((float(max(ax.max(), bx.max())) - lo_x) / side_m) + 1
+        n_row = int((float(max(ay.max(), by.max())) - lo_y) / side_m) + 1
+        if n_col * n_row > SPACING_SQUARES_PER_SEGMENT * len(ax) + 65_536:
+            break
+        crossed = np.zeros(n_col * n_row, dtype=bool)
+        for lo in range(0, len(ax), BUILD_CHUNK_SEGMENTS):
+            part = slice(lo, lo + BUILD_CHUNK_SEGMENTS)
+            xs, ys = _along(ax[part], ay[part], dx[part], dy[part], side_m)
+            col = np.floor((xs - lo_x) / side_m).astype(np.int64)
+            crossed[np.floor((ys - lo_y) / side_m).astype(np.int64) * n_col + col] = True
+        covered_m2 = min(box_m2, int(np.count_nonzero(crossed)) * side_m * side_m)
         last_m, spacing_m = spacing_m, max(covered_m2 / length_m, 1.0)
         if spacing_m > 0.8 * last_m:
             break
     return min(spacing_m, last_m)
+
+
+def _along(
+    ax: np.ndarray, ay: np.ndarray, dx: np.ndarray, dy: np.ndarray, step_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both ends of every segment and points along it no farther apart than *step_m*."""
+    steps = np.ceil(np.hypot(dx, dy) / step_m).astype(np.int64)
+    long = np.flatnonzero(steps > 1)
+    extra = steps[long] - 1
+    seg = np.repeat(long, extra)
+    t = (np.arange(len(seg)) - np.repeat(np.cumsum(extra) - extra, extra) + 1) / steps[seg]
+    xs = np.concatenate([ax, ax + dx, ax[seg] + t * dx[seg]])
+    ys = np.concatenate([ay, ay + dy, ay[seg] + t * dy[seg]])
+    return xs, ys
 
 
 class SegmentGrid:
