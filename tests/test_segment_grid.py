@@ -10,6 +10,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.travel import segment_index
 from analysis.travel.segment_grid import SLACK_M, road_spacing_m
 from analysis.travel.segment_index import SegmentIndex
 from tests.test_segment_index import roads_and_points
@@ -48,33 +49,39 @@ def test_lists_of_two_roads_worked_by_hand() -> None:
 
 def test_points_near_a_road_never_need_the_tree() -> None:
     index = SegmentIndex(TWO_ROADS, TWO_OFFSETS, cell_m=50.0, reach_m=10.0)
-    # 5 m off: certain in its own cell; 30 m off: beyond its cell's 20 m, certain among the 3 x 3 around
-    feet = index.nearest(np.array([[50.0, 5.0], [50.0, 30.0], [20.0, 185.0]]))
+    # 5 m off: certain in its own cell; 30 m off: beyond its cell's 20 m, certain among the 3 x 3
+    # around; (50, 110), 90 m off in an empty row, among the 7 x 7 around
+    feet = index.nearest(np.array([[50.0, 5.0], [50.0, 30.0], [20.0, 185.0], [50.0, 110.0]]))
     assert not tree_built(index)
-    np.testing.assert_array_equal(feet.road, [0, 0, 1])
-    np.testing.assert_allclose(feet.dist_m, [5.0, 30.0, 15.0])
-    np.testing.assert_allclose(feet.frac, [0.5, 0.5, 0.2])
-    np.testing.assert_allclose(feet.xy, [[50.0, 0.0], [50.0, 0.0], [20.0, 200.0]])
+    np.testing.assert_array_equal(feet.road, [0, 0, 1, 1])
+    np.testing.assert_allclose(feet.dist_m, [5.0, 30.0, 15.0, 90.0])
+    np.testing.assert_allclose(feet.frac, [0.5, 0.5, 0.2, 0.5])
+    np.testing.assert_allclose(feet.xy, [[50.0, 0.0], [50.0, 0.0], [20.0, 200.0], [50.0, 200.0]])
 
 
 def test_points_far_from_roads_go_to_the_tree_and_stay_exact() -> None:
-    index = SegmentIndex(TWO_ROADS, TWO_OFFSETS, cell_m=50.0, reach_m=10.0)
-    # 90 m from the nearer road, in an empty row; and off the grid, 5 km away
-    pts = np.array([[50.0, 110.0], [5100.0, 200.0], [-3000.0, -4000.0]])
+    # two roads 10 km apart: the middle is more than 7 cells from both; and points off the grid
+    coords = np.array([[0.0, 0.0], [100.0, 0.0], [10_000.0, 10_000.0], [10_100.0, 10_000.0]])
+    index = SegmentIndex(coords, TWO_OFFSETS, cell_m=50.0, reach_m=10.0)
+    assert index.grid.cell_m * (max(segment_index.BLOCK_RADII) + 1) < 5000.0
+    pts = np.array([[5000.0, 5000.0], [15_100.0, 10_000.0], [-3000.0, -4000.0]])
     feet = index.nearest(pts)
     assert tree_built(index)
-    np.testing.assert_array_equal(feet.road, [1, 1, 0])
-    np.testing.assert_allclose(feet.dist_m, [90.0, 5000.0, 5000.0])
-    np.testing.assert_allclose(feet.frac, [0.5, 1.0, 0.0])
+    np.testing.assert_array_equal(feet.road, [0, 1, 0])
+    np.testing.assert_allclose(feet.dist_m, [np.hypot(4900.0, 5000.0), 5000.0, 5000.0])
+    np.testing.assert_allclose(feet.frac, [1.0, 1.0, 0.0])
 
 
 @pytest.mark.parametrize("reach_m", [10.0, 150.0])
 def test_a_tie_goes_to_the_lowest_numbered_road_in_either_order(reach_m: float) -> None:
-    # (50, 100) is 100 m from both roads: by the grid (reach 150 m lists both) or by the tree
+    # (50, 100) is 100 m from both roads: in its own cell (a reach of 150 m lists both), among
+    # the cells around (10 m), and by the k-d tree
     pt = np.array([[50.0, 100.0]])
-    forward = SegmentIndex(TWO_ROADS, TWO_OFFSETS, cell_m=50.0, reach_m=reach_m).nearest(pt)
+    index = SegmentIndex(TWO_ROADS, TWO_OFFSETS, cell_m=50.0, reach_m=reach_m)
+    forward = index.nearest(pt)
     swapped = SegmentIndex(TWO_ROADS[[2, 3, 0, 1]], TWO_OFFSETS, cell_m=50.0, reach_m=reach_m).nearest(pt)
     assert forward.road.tolist() == swapped.road.tolist() == [0]
+    assert index._tree_search(pt)[0].tolist() == [0]
     np.testing.assert_allclose(forward.xy, [[50.0, 0.0]])
     np.testing.assert_allclose(swapped.xy, [[50.0, 200.0]])
     # two roads out of one node: a point beyond the node is 50 m from both, at their start

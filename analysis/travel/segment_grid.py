@@ -262,22 +262,24 @@ class SegmentGrid:
         )
         return by_cell.indices.astype(np.int64)
 
-    def block(self, cell: np.ndarray) -> np.ndarray:
-        """The 3 × 3 cells around each cell (-1 beyond the grid, which lists nothing).
+    def block(self, cell: np.ndarray, radius: int) -> np.ndarray:
+        """The cells up to *radius* cells around each cell (-1 beyond the grid, which lists nothing).
 
         Parameters
         ----------
         cell
             (n,) cell indices (each >= 0).
+        radius
+            Cells on each side.
 
         Returns
         -------
         numpy.ndarray
-            (n, 9) cell indices.
+            (n, (2 * radius + 1) ** 2) cell indices.
         """
         ix, iy = cell % self.nx, cell // self.nx
-        step = np.array([-1, 0, 1])
+        step = np.arange(-radius, radius + 1)
         bx = (ix[:, None, None] + step[None, None, :]) + 0 * step[None, :, None]
         by = (iy[:, None, None] + step[None, :, None]) + 0 * step[None, None, :]
         ok = (bx >= 0) & (bx < self.nx) & (by >= 0) & (by < self.ny)
-        return np.where(ok, by * self.nx + bx, -1).reshape(len(cell), 9)
+        return np.where(ok, by * self.nx + bx, -1).reshape(len(cell), -1)

@@ -5,8 +5,9 @@ Roads are polylines held as one (m, 2) coordinate array with offsets. A grid of 
 a reach of it. All points are searched at once, in the order of their cells: the squared
 distance from each point to each segment its cell lists is computed over all points and
 candidates in numpy, and the best is *certified* when it is no farther than the reach plus the
-point's distance to its cell's border (no segment not listed can then be nearer). The few points
-not certified (far from every road) are searched with a k-d tree over samples every
+point's distance to its cell's border (no segment not listed can then be nearer). Points not
+certified are searched again among the squares of cells around theirs, wider and wider; the few
+left (far from every road, or off the grid) are searched with a k-d tree over samples every
 ``SAMPLE_SPACING_M`` along each segment (built the first time it is needed): their k nearest
 samples name candidates, certified against the k-th sample's distance minus half a spacing, and
 points not yet certified ask for more samples. The answer is the exact nearest segment, never an
@@ -28,6 +29,9 @@ from analysis.travel.segment_grid import SegmentGrid
 SAMPLE_SPACING_M = 35.0
 #: Candidate samples asked for first (then four times as many for the few points not certified).
 FIRST_K = 6
+#: Squares of cells (so many cells either side of a point's own) searched in turn for the points
+#: not yet certain, before the k-d tree: a point up to about 7 cells from every road stays in the grid.
+BLOCK_RADII = (1, 3, 7)
 #: Points searched together in the grid (their candidate pairs stay in the processor's caches).
 GRID_CHUNK_POINTS = 8192
 #: Relative slack on the certification of a squared distance: floating-point noise never certifies
@@ -182,13 +186,16 @@ class SegmentIndex:
             chosen[part], best_d2[part], certified[part] = self._grid_search(
                 q[part], cell[part, None], bound[part]
             )
-        # then the cells around: every segment within one more cell side is listed by one of them
-        todo = np.flatnonzero(~certified & (cell >= 0))
-        if len(todo):
-            block = grid.block(cell[todo])
-            chosen[todo], best_d2[todo], certified[todo] = self._grid_search(
-                q[todo], block, bound[todo] + grid.cell_m
-            )
+        # then the squares of cells around, wider and wider: every segment within k more cell
+        # sides is listed by one of the cells up to k away
+        for k in BLOCK_RADII:
+            todo = np.flatnonzero(~certified & (cell >= 0))
+            step = max(1, GRID_CHUNK_POINTS // (2 * k + 1) ** 2)
+            for lo in range(0, len(todo), step):
+                some = todo[lo : lo + step]
+                chosen[some], best_d2[some], certified[some] = self._grid_search(
+                    q[some], grid.block(cell[some], k), bound[some] + k * grid.cell_m
+                )
         todo = np.flatnonzero(~certified)
         if len(todo) and self.n_segments:
             chosen[todo], best_d2[todo] = self._tree_search(q[todo])
