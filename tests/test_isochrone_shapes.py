@@ -90,6 +90,21 @@ def test_grid_bands_equal_buffering_every_piece(blocks: str) -> None:
     assert_same_shapes(new, ref, drawn)
 
 
+def test_same_request_same_polygons_whatever_came_before() -> None:
+    G = synthetic_graph(30, 30, seed=3)
+    xy = NetworkTravel.from_graph(G).node_xy[[10, 455]]
+    fresh = NetworkTravel.from_graph(G).isochrones(xy, profile="walk", minutes=[2, 5])
+    served = NetworkTravel.from_graph(G)
+    served.isochrones(xy, profile="walk", minutes=[30])  # reaches most roads: finds the network's blocks
+    assert served._profile("walk").topology.found_faces() is not None
+    again = served.isochrones(xy, profile="walk", minutes=[2, 5])
+    assert list(shapely.to_wkb(again.geometry.to_numpy())) == list(shapely.to_wkb(fresh.geometry.to_numpy()))
+    # and a request reaching many roads, in two engines, the blocks found before or not
+    big = NetworkTravel.from_graph(G).isochrones(xy, profile="walk", minutes=[20, 30])
+    big_again = served.isochrones(xy, profile="walk", minutes=[20, 30])
+    assert list(shapely.to_wkb(big_again.geometry.to_numpy())) == list(shapely.to_wkb(big.geometry.values))
+
+
 @pytest.fixture(scope="module")
 def kouvola() -> NetworkTravel:
     return NetworkTravel.from_graph(graph_from_pbf(KOUVOLA), crs=KOUVOLA_CRS)

@@ -578,10 +578,10 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         source itself. A place farther than *buffer_m* from every reached road is outside even
         if reached roads surround it — these are not convex hulls. The band is built from the
         blocks the reached roads enclose (:mod:`analysis.travel.road_band`), the same area as
-        buffering each piece and unioning them, at a fraction of the cost. Once the shapes of a
-        request have reached as many edges as the profile has, the network's blocks are found
-        (once, :mod:`analysis.travel.road_faces`) and every later shape picks its blocks among
-        them instead of finding its own.
+        buffering each piece and unioning them, at a fraction of the cost. A source reaching
+        many roads (:data:`~analysis.travel.isochrone_shapes.BLOCKS_MIN_EDGES_SHARE` of the
+        edges) picks its blocks among the network's, found once per profile
+        (:mod:`analysis.travel.road_faces`); a smaller one finds its own.
 
         Parameters
         ----------
@@ -619,13 +619,11 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         aug = augment(graph, s_snap.nodes, s_cost)
         n = self._n_nodes
         records: list[dict[str, Any]] = []
-        reached_so_far = 0
         for rows, dist in source_runs(aug, n, len(sources), bands[-1] * 60.0):
             for row, i in enumerate(rows):
                 # the widest band's edges hold every narrower band's
                 edges = reached_edges(pg, dist[row, :n], bands[-1] * 60.0, direction)
-                reached_so_far += len(edges)
-                faces = network_blocks(pg, reached_so_far)
+                faces = network_blocks(pg, len(edges))
                 for band in bands:
                     geom = reach_shape(
                         pg,

@@ -21,31 +21,32 @@ from analysis.travel.road_band import band_of_blocks, road_band
 from analysis.travel.road_faces import RoadFaces
 from analysis.travel.substrings import substrings
 
-#: The network's blocks are found (once per road topology, a noding and polygonisation of every
-#: road) when the shapes of one request have reached this many times the profile's edges in all:
-#: below it, finding each shape's own blocks costs less.
-BLOCKS_AFTER_EDGES_SHARE: float = 1.0
+#: A source whose widest band reaches at least this share of the profile's edges has its shapes
+#: grown from the network's blocks (found once per road topology, a noding and polygonisation
+#: of every road); smaller ones find their own blocks, which costs them less than finding all.
+#: The choice depends on the source alone, so the same request always gives the same polygons.
+BLOCKS_MIN_EDGES_SHARE: float = 0.02
 
 
-def network_blocks(pg: ProfileGraph, reached_so_far: int) -> RoadFaces | None:
-    """The blocks of the profile's roads, if found already or worth finding now.
+def network_blocks(pg: ProfileGraph, n_reached: int) -> RoadFaces | None:
+    """The blocks of the profile's roads for a source reaching *n_reached* edges, or None.
 
     Parameters
     ----------
     pg
         Profile graph.
-    reached_so_far
-        Edges reached by the widest band of each source of the request so far, summed.
+    n_reached
+        Edges the source's widest band reaches.
 
     Returns
     -------
     RoadFaces or None
-        The blocks, or None while finding them would cost more than it saves.
+        The network's blocks (found on first use) when the source reaches at least
+        :data:`BLOCKS_MIN_EDGES_SHARE` of the edges, else None.
     """
     topology = pg.topology
-    found = topology.found_faces()
-    if found is not None or reached_so_far < BLOCKS_AFTER_EDGES_SHARE * len(topology.edge_u):
-        return found
+    if n_reached < BLOCKS_MIN_EDGES_SHARE * len(topology.edge_u):
+        return None
     return topology.faces
 
 
