@@ -171,13 +171,21 @@ def same_road_pairs(source_road: np.ndarray, target_road: np.ndarray) -> tuple[n
     tuple of numpy.ndarray
         ``(source_index, target_index)`` of each pair, ordered by target.
     """
+    empty = np.zeros(0, dtype=np.int64)
+    on_road = source_road[source_road >= 0]
+    if len(on_road) == 0 or len(target_road) == 0:
+        return empty, empty
+    # few targets share a road with a source: find those first (one lookup each), search only them
+    marked = np.zeros(int(max(on_road.max(), target_road.max())) + 1, dtype=bool)
+    marked[on_road] = True
+    near = np.flatnonzero((target_road >= 0) & marked[np.maximum(target_road, 0)])
     order = np.argsort(source_road, kind="stable")
     sorted_roads = source_road[order]
-    lo = np.searchsorted(sorted_roads, target_road, side="left")
-    hi = np.searchsorted(sorted_roads, target_road, side="right")
-    counts = np.where(target_road >= 0, hi - lo, 0)
+    roads = target_road[near]
+    lo = np.searchsorted(sorted_roads, roads, side="left")
+    counts = np.searchsorted(sorted_roads, roads, side="right") - lo
     total = int(counts.sum())
-    targets = np.repeat(np.arange(len(target_road)), counts)
+    targets = np.repeat(near, counts)
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
     return order[offsets], targets
 
