@@ -220,3 +220,16 @@ def test_a_store_naming_a_missing_array_is_refused(kouvola_graphml: Path, tmp_pa
     with pytest.raises(NetworkError, match="not used"):
         read_store(target, key=store_key(file_sha256(path), crs=CRS))
     assert alias
+
+
+def test_a_loaded_engine_has_its_nearest_road_indices_built(kouvola_graphml: Path, tmp_path: Path) -> None:
+    from analysis.travel.loading import load_network_travel
+
+    graph = copy_graph(kouvola_graphml, tmp_path)
+    for use_store in (True, True, False):  # writes the store, reads it, then without it
+        model = load_network_travel(graph, crs=CRS, use_store=use_store)
+        for profile in ("walk", "car"):
+            index = model._profile(profile).topology.__dict__.get("segments")
+            assert index is not None and "_samples" in index.__dict__
+    lazy = load_network_travel(graph, crs=CRS, index_roads=False)
+    assert "segments" not in lazy._profile("car").topology.__dict__

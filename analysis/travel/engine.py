@@ -338,6 +338,23 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         """
         return self.snap(points_xy, profile=profile)[1]
 
+    def prepare_snapping(self) -> None:
+        """Build every profile's nearest-road index now, so that no question pays for it.
+
+        Without this call each road topology builds its index (the grid of segments and the k-d
+        tree for points far from every road) at its first snap. Profiles sharing their roads
+        share one index. Snapping to nodes needs no index.
+        """
+        if self.snap_to != "edge":
+            return
+        self.prepare_all()
+        seen: set[int] = set()
+        for pg in self._profiles.values():
+            if id(pg.topology) in seen:
+                continue
+            seen.add(id(pg.topology))
+            pg.topology.segments.build_fallback()
+
     @property
     def n_edges(self) -> int:
         """Directed edges of the road graph the engine was built from."""

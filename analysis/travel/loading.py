@@ -20,9 +20,12 @@ logger = logging.getLogger(__name__)
 
 
 def load_network_travel(
-    network_path: Path | str, *, crs: str | None = None, use_store: bool = True
+    network_path: Path | str, *, crs: str | None = None, use_store: bool = True, index_roads: bool = True
 ) -> NetworkTravel:
     """The road engine of a GraphML road graph, from its prepared store when that is current.
+
+    With *index_roads* the nearest-road index of every profile is built here
+    (:meth:`NetworkTravel.prepare_snapping`), so that the first question pays no more than the next.
 
     Parameters
     ----------
@@ -35,6 +38,8 @@ def load_network_travel(
         when its key matches the graph file and the speed settings, and write a new one
         otherwise (a folder that cannot be written is logged, not fatal). A damaged store is
         never used: the graph is read again and the store rewritten.
+    index_roads
+        Build the nearest-road indices now (else at each road topology's first snap).
 
     Returns
     -------
@@ -46,9 +51,17 @@ def load_network_travel(
     DataError
         If the file is not a road graph.
     """
+    model = _load(Path(network_path), crs=settings.WORKING_CRS if crs is None else crs, use_store=use_store)
+    if index_roads:
+        t0 = time.perf_counter()
+        model.prepare_snapping()
+        logger.info("Nearest-road indices built (%.2f s)", time.perf_counter() - t0)
+    return model
+
+
+def _load(network_path: Path, *, crs: str, use_store: bool) -> NetworkTravel:
+    """The engine from the prepared store when it is current, else from the graph (writing the store)."""
     t0 = time.perf_counter()
-    network_path = Path(network_path)
-    crs = settings.WORKING_CRS if crs is None else crs
     key = store.store_key(store.file_sha256(network_path), crs=crs) if use_store else ""
     target = store.store_path(network_path)
     if use_store and target.is_file():
@@ -134,13 +147,13 @@ def import_graphml(source: Path | str, target: Path | str, *, crs: str | None = 
     """
     source, target = Path(source), Path(target)
     if source.resolve() == target.resolve():
-        return load_network_travel(target, crs=crs)
+        return load_network_travel(target, crs=crs, index_roads=False)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".importing-{target.name}")
     try:
         _copy_graphml(source, staging)
         try:
-            model = load_network_travel(staging, crs=crs)
+            model = load_network_travel(staging, crs=crs, index_roads=False)
         except HealthcircleError as exc:
             # the message names the file the planner gave, not the temporary copy
             raise type(exc)(str(exc).replace(str(staging), str(source))) from None

@@ -132,6 +132,10 @@ class SegmentIndex:
         half_spacing = float((seg_len / (2 * n_samp)).max()) if len(n_samp) else 0.0
         return cKDTree(pts), sample_seg.astype(np.int32) if len(seg_len) < 2**31 else sample_seg, half_spacing
 
+    def build_fallback(self) -> None:
+        """Build now the k-d tree that points far from every road need (else at the first such point)."""
+        self._samples  # noqa: B018 (a cached property: reading it builds it)
+
     def _candidates(self, x: np.ndarray, y: np.ndarray, seg: np.ndarray) -> np.ndarray:
         """Squared distance from points to candidate segments (*x*, *y* broadcast against *seg*).
 

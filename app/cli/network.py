@@ -107,7 +107,7 @@ def _prepare(graph_path: Path, data_dir: Path | None) -> Path:
     from analysis.travel.store import store_path
 
     county = load_folder(data_dir)
-    load_network_travel(graph_path, crs=county.crs)
+    load_network_travel(graph_path, crs=county.crs, index_roads=False)
     return store_path(graph_path)
 
 
