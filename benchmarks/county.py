@@ -315,6 +315,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: pages shared between the server and its forked workers counted once in all."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -370,10 +381,12 @@ def server(graph: Path) -> dict[str, float]:
         cached_s = _get(f"{base}/api/coverage?minutes=10")
         rss = _rss_mb(proc.pid)
         try:
-            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-            workers_rss = sum(_rss_mb(int(pid)) for pid in children)
+            listed = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text()
+            children = [int(pid) for pid in listed.split()]
         except OSError:
-            workers_rss = float("nan")
+            children = []
+        workers_rss = sum(_rss_mb(pid) for pid in children) if children else float("nan")
+        pss_total = _pss_mb(proc.pid) + sum(_pss_mb(pid) for pid in children)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -385,6 +398,7 @@ def server(graph: Path) -> dict[str, float]:
         "server_cached_request_s": cached_s,
         "server_rss_mb": rss,
         "server_workers_rss_mb": workers_rss,
+        "server_and_workers_pss_mb": pss_total,
     }
 
 
@@ -458,7 +472,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{r['server_first_coverage_s']:.1f} s, threshold {r['server_threshold_request_s'] * 1000:.0f} ms "
         f"(slowest {r['server_threshold_request_max_s'] * 1000:.0f} ms; target < 50 ms), cached "
         f"{r['server_cached_request_s'] * 1000:.0f} ms, RSS {r['server_rss_mb']:.0f} MB "
-        f"(target < 1 GB) + workers {r['server_workers_rss_mb']:.0f} MB"
+        f"(target < 1 GB) + workers {r['server_workers_rss_mb']:.0f} MB; server and workers together "
+        f"{r['server_and_workers_pss_mb']:.0f} MB PSS (shared pages counted once)"
     )
     from analysis.travel import load_travel_model
 
