@@ -18,7 +18,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import gzip
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,8 @@ from xml.parsers import expat
 
 import numpy as np
 
-from analysis.errors import DataError, NetworkError
+from analysis.errors import DataError
+from analysis.network.graphs import check_coordinates, check_road_parts, truthy
 
 NS_URI = "http://graphml.graphdrawing.org/xmlns"
 DATA, NODE, EDGE, GRAPH, KEY = (f"{NS_URI} {tag}" for tag in ("data", "node", "edge", "graph", "key"))
@@ -326,50 +326,6 @@ def _arrays(reader: _Reader) -> dict[str, Any]:
     }
 
 
-def _check_nodes(
-    node_ids: list[int], x: list[Any], y: list[Any], where: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Node coordinates as floats, or :class:`NetworkError` naming the first node without them."""
-    for node, xv, yv in zip(node_ids, x, y, strict=True):
-        for axis, value in (("x", xv), ("y", yv)):
-            try:
-                ok = value is not None and np.isfinite(float(value))
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                msg = (
-                    f"Road graph node {node!r} in {where} has no usable coordinate {axis!r} (got {value!r}); "
-                    "every node needs finite x and y. Rebuild the graph from its OSM extract."
-                )
-                raise NetworkError(msg)
-    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-
-
-def _check_crs_and_lengths(
-    graph: dict[str, Any], arrays: dict[str, Any], node_ids: list[int], path: Path
-) -> None:
-    """The checks :func:`analysis.network.graphs.load_graphml` makes of a parsed graph, same messages."""
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError as PyprojCRSError
-
-    hint = "rebuild it with `healthcircle network fetch` or osmnx `save_graphml`"
-    crs = graph.get("crs")
-    try:
-        if crs is None:
-            raise TypeError(crs)
-        CRS.from_user_input(crs)
-    except (PyprojCRSError, TypeError):
-        shown = str(crs)[:40]
-        msg = f"Road graph {path} declares no readable CRS (graph attribute 'crs' is {shown!r}); {hint}."
-        raise DataError(msg) from None
-    for i, length in enumerate(arrays["length"]):
-        if not isinstance(length, float) or not math.isfinite(length) or length < 0:
-            a, b = node_ids[int(arrays["u"][i])], node_ids[int(arrays["v"][i])]
-            edge = f"{str(a)[:20]}→{str(b)[:20]}"
-            msg = f"Road graph {path}: edge {edge} has no valid 'length' in metres; {hint}."
-            raise DataError(msg)
-
-
 def read_graphml_arrays(path: Path | str) -> StreamedGraph:
     """Stream a GraphML road graph (``.graphml`` or ``.graphml.gz``) into the engine's arrays.
 
@@ -405,17 +361,17 @@ def read_graphml_arrays(path: Path | str) -> StreamedGraph:
         msg = f"Could not read road graph {path}: {reason}. Is it a GraphML file saved by osmnx?"
         raise DataError(msg) from None
     node_ids = arrays["node_ids"]
-    x, y = _check_nodes(node_ids, arrays.pop("x_raw"), arrays.pop("y_raw"), str(path))
-    _check_crs_and_lengths(graph, arrays, node_ids, path)
-    arrays["x"], arrays["y"] = x, y
+    x, y = arrays.pop("x_raw"), arrays.pop("y_raw")
+    check_coordinates(zip(node_ids, x, y, strict=True), where=str(path))
+    edges = zip(arrays["u"], arrays["v"], arrays["length"], strict=True)
+    check_road_parts(graph.get("crs"), edges, path, node_ids=node_ids)
+    arrays["x"], arrays["y"] = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     return StreamedGraph(arrays=arrays, graph=graph)
 
 
 def _finish(arrays: dict[str, Any]) -> dict[str, Any]:
     """The arrays as :func:`analysis.network.graphs.graph_arrays` gives them."""
     import shapely
-
-    from analysis.network.graphs import truthy
 
     wkt = np.asarray(arrays["geometry"], dtype=object)
     geometry = shapely.from_wkt(wkt) if len(wkt) else wkt

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +71,34 @@ def load_graphml(path: Path | str) -> nx.MultiDiGraph:
 
 def _check_road_graph(G: nx.MultiDiGraph, path: Path) -> None:
     """Refuse a parsed GraphML that is not a road graph (no readable CRS, edges without a length)."""
+    check_road_parts(G.graph.get("crs"), ((u, v, d.get("length")) for u, v, d in G.edges(data=True)), path)
+
+
+def check_road_parts(
+    crs: Any, edges: Iterable[tuple[Any, Any, Any]], path: Path, *, node_ids: Sequence[Any] | None = None
+) -> None:
+    """Refuse a graph read from *path* with no readable CRS or an edge without a valid length.
+
+    Parameters
+    ----------
+    crs
+        The graph's ``crs`` attribute (``None`` when absent).
+    edges
+        ``(u, v, length)`` of every edge, in the graph's order (the first bad one is named).
+    path
+        The file, named in the message.
+    node_ids
+        When given, *u* and *v* are positions in it, and the message names the ids.
+
+    Raises
+    ------
+    DataError
+        The CRS is missing or unreadable, or a length is not a finite float >= 0.
+    """
     from pyproj import CRS
     from pyproj.exceptions import CRSError as PyprojCRSError
 
     hint = "rebuild it with `healthcircle network fetch` or osmnx `save_graphml`"
-    crs = G.graph.get("crs")
     try:
         if crs is None:
             raise TypeError(crs)
@@ -83,9 +107,10 @@ def _check_road_graph(G: nx.MultiDiGraph, path: Path) -> None:
         shown = str(crs)[:40]
         msg = f"Road graph {path} declares no readable CRS (graph attribute 'crs' is {shown!r}); {hint}."
         raise DataError(msg) from None
-    for u, v, data in G.edges(data=True):
-        length = data.get("length")
+    for u, v, length in edges:
         if not isinstance(length, float) or not math.isfinite(length) or length < 0:
+            if node_ids is not None:
+                u, v = node_ids[int(u)], node_ids[int(v)]
             edge = f"{str(u)[:20]}→{str(v)[:20]}"
             msg = f"Road graph {path}: edge {edge} has no valid 'length' in metres; {hint}."
             raise DataError(msg)
@@ -175,15 +200,32 @@ def check_node_coordinates(G: nx.MultiDiGraph, *, where: str | None = None) -> N
         If a node lacks ``x`` or ``y`` or holds a value that is not a finite number.
     """
     origin = where if where is not None else G.graph.get("source_file")
-    for node, data in G.nodes(data=True):
-        for axis in ("x", "y"):
-            value = data.get(axis)
+    check_coordinates(((node, d.get("x"), d.get("y")) for node, d in G.nodes(data=True)), where=origin)
+
+
+def check_coordinates(nodes: Iterable[tuple[Any, Any, Any]], *, where: str | None = None) -> None:
+    """Raise :class:`NetworkError` naming the first ``(node, x, y)`` whose x or y is not a finite number.
+
+    Parameters
+    ----------
+    nodes
+        ``(node id, x, y)`` of every node (``None`` where a coordinate is absent).
+    where
+        File or origin of the graph, named in the message.
+
+    Raises
+    ------
+    NetworkError
+        If a coordinate is absent or not a finite number.
+    """
+    for node, x, y in nodes:
+        for axis, value in (("x", x), ("y", y)):
             try:
                 ok = value is not None and np.isfinite(float(value))
             except (TypeError, ValueError):
                 ok = False
             if not ok:
-                place = f" in {origin}" if origin else ""
+                place = f" in {where}" if where else ""
                 msg = (
                     f"Road graph node {node!r}{place} has no usable coordinate {axis!r} (got {value!r}); "
                     "every node needs finite x and y. Rebuild the graph from its OSM extract."
