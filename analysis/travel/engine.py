@@ -49,6 +49,25 @@ from analysis.travel.snapping import Metric, Snapped, snap_to_nodes, snap_to_roa
 logger = logging.getLogger(__name__)
 
 
+def _label(graph_attrs: dict[str, Any], network_source: str | None) -> str:
+    """The label results carry: the caller's, else the graph's own, else OpenStreetMap and its date."""
+    if network_source is not None:
+        return network_source
+    # osmnx stamps the download date; graphs built by hand get today's
+    default = (
+        "OpenStreetMap road network (osmnx), "
+        + str(graph_attrs.get("created_date", date.today().isoformat()))[:10]
+    )
+    return str(graph_attrs.get("network_source", default))
+
+
+def _require_roads(n_nodes: int, n_edges: int) -> None:
+    """Refuse a road graph without nodes or edges."""
+    if n_nodes == 0 or n_edges == 0:
+        msg = "The road graph has no nodes or no edges; rebuild it for the right area."
+        raise NetworkError(msg)
+
+
 class NetworkTravel(CheckedTravel[ProfileGraph]):
     """Travel times on a road graph (osmnx ``MultiDiGraph``).
 
@@ -83,36 +102,31 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         network_source: str | None = None,
         snap_to: Literal["edge", "node"] = "edge",
     ) -> None:
-        if snap_to not in ("edge", "node"):
-            msg = f"snap_to must be 'edge' or 'node', got {snap_to!r}."
-            raise ParameterError(msg)
-        self._setup(network.graph_arrays(G), G.graph, crs=crs, network_source=network_source, snap_to=snap_to)
+        self._setup(
+            network.graph_arrays(G), crs=crs, network_source=_label(G.graph, network_source), snap_to=snap_to
+        )
 
     def _setup(
         self,
         arrays: dict[str, Any],
-        graph_attrs: dict[str, Any],
         *,
         crs: str,
-        network_source: str | None,
+        network_source: str,
         snap_to: Literal["edge", "node"],
+        curved: np.ndarray | None = None,
     ) -> None:
-        """Hold the graph's arrays (:func:`analysis.network.graph_arrays`) and its label."""
+        """Hold the graph's arrays (:func:`analysis.network.graph_arrays`), its label and no answers yet."""
+        if snap_to not in ("edge", "node"):
+            msg = f"snap_to must be 'edge' or 'node', got {snap_to!r}."
+            raise ParameterError(msg)
         self.snap_to = snap_to
         self.crs = crs
-        self.network_source = (
-            network_source
-            if network_source is not None
-            else graph_attrs.get(
-                "network_source",
-                # osmnx stamps the download date; graphs built by hand get today's
-                "OpenStreetMap road network (osmnx), "
-                + str(graph_attrs.get("created_date", date.today().isoformat()))[:10],
-            )
-        )
+        self.network_source = network_source
         self._arrays = arrays
         self._n_nodes = len(self._arrays["node_ids"])
-        self._curved = np.array([g is not None for g in self._arrays["geometry"]], dtype=bool)
+        if curved is None:
+            curved = np.array([g is not None for g in arrays["geometry"]], dtype=bool)
+        self._curved = curved
         self._profiles: dict[str, ProfileGraph] = {}
         self._topologies: dict[bytes, Topology] = {}
         self._shared_costs: dict[bytes, Any] = {}
@@ -154,14 +168,9 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
         NetworkError
             If there are no nodes or no edges.
         """
-        if len(arrays["node_ids"]) == 0 or len(arrays["u"]) == 0:
-            msg = "The road graph has no nodes or no edges; rebuild it for the right area."
-            raise NetworkError(msg)
-        if snap_to not in ("edge", "node"):
-            msg = f"snap_to must be 'edge' or 'node', got {snap_to!r}."
-            raise ParameterError(msg)
+        _require_roads(len(arrays["node_ids"]), len(arrays["u"]))
         model = cls.__new__(cls)
-        model._setup(arrays, graph_attrs, crs=crs, network_source=network_source, snap_to=snap_to)
+        model._setup(arrays, crs=crs, network_source=_label(graph_attrs, network_source), snap_to=snap_to)
         return model
 
     @classmethod
@@ -183,17 +192,15 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
             The engine, every profile ready.
         """
         model = cls.__new__(cls)
-        model.snap_to = snap_to
-        model.crs = prepared["crs"]
-        model.network_source = prepared["network_source"]
-        model._arrays = prepared["arrays"]
-        model._n_nodes = len(model._arrays["node_ids"])
-        model._curved = prepared["curved"]
+        model._setup(
+            prepared["arrays"],
+            crs=prepared["crs"],
+            network_source=prepared["network_source"],
+            snap_to=snap_to,
+            curved=prepared["curved"],
+        )
         model._profiles = dict(prepared["profiles"])
-        model._topologies = {}
-        model._shared_costs = {}
         model._unusable = dict(prepared.get("unusable", {}))
-        model._snaps = {}
         return model
 
     def prepare_all(self) -> tuple[dict[str, ProfileGraph], dict[str, str]]:
@@ -254,9 +261,7 @@ class NetworkTravel(CheckedTravel[ProfileGraph]):
             If the graph has no nodes or edges, or a node has no usable coordinates.
         """
         crs = settings.WORKING_CRS if crs is None else crs
-        if len(G) == 0 or G.number_of_edges() == 0:
-            msg = "The road graph has no nodes or no edges; rebuild it for the right area."
-            raise NetworkError(msg)
+        _require_roads(len(G), G.number_of_edges())
         G = network.project_graph(G, crs)
         t0 = time.perf_counter()
         model = cls(G, crs=crs, network_source=network_source, snap_to=snap_to)
