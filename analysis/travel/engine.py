@@ -35,7 +35,8 @@ from analysis.travel.checks import (
 )
 from analysis.travel.isochrone_shapes import network_blocks, reach_shape, reached_edges
 from analysis.travel.model import Direction, NearestResult
-from analysis.travel.profile_graph import ProfileGraph, Topology, build_profile_graph
+from analysis.travel.profile_build import build_profile_graph
+from analysis.travel.profile_graph import ProfileGraph, Topology
 from analysis.travel.queries import (
     augment,
     direct_costs,
