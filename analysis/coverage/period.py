@@ -128,15 +128,17 @@ class PeakTravel:
         cutoff_minutes: float | None = None,
     ) -> np.ndarray:
         """The wrapped model's nearest-source minutes times the profile's factor."""
-        own = getattr(self._travel, "nearest_minutes", None)
-        cutoff = self._cutoff(cutoff_minutes, profile)
-        if own is not None:
-            minutes = own(sources_xy, targets_xy, profile=profile, direction=direction, cutoff_minutes=cutoff)
-        else:
-            minutes = self._travel.nearest(
-                sources_xy, targets_xy, profile=profile, direction=direction, cutoff_minutes=cutoff
-            ).minutes
-        return np.asarray(minutes, dtype=np.float64) * self._factor(profile)
+        from analysis.travel.model import nearest_minutes
+
+        minutes = nearest_minutes(
+            self._travel,
+            sources_xy,
+            targets_xy,
+            profile=profile,
+            direction=direction,
+            cutoff_minutes=self._cutoff(cutoff_minutes, profile),
+        )
+        return minutes * self._factor(profile)
 
     def nearest_distance_m(
         self,

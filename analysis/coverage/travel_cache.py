@@ -166,24 +166,17 @@ class RememberingTravel:
             _digest(sources_xy),
             _digest(targets_xy),
         )
-        own = getattr(self._travel, "nearest_minutes", None)
+        from analysis.travel.model import nearest_minutes
 
         def compute() -> np.ndarray:
-            if own is not None:
-                return np.asarray(
-                    own(
-                        sources_xy,
-                        targets_xy,
-                        profile=profile,
-                        direction=direction,
-                        cutoff_minutes=cutoff_minutes,
-                    ),
-                    dtype=np.float64,
-                )
-            res = self._travel.nearest(
-                sources_xy, targets_xy, profile=profile, direction=direction, cutoff_minutes=cutoff_minutes
+            return nearest_minutes(
+                self._travel,
+                sources_xy,
+                targets_xy,
+                profile=profile,
+                direction=direction,
+                cutoff_minutes=cutoff_minutes,
             )
-            return np.asarray(res.minutes, dtype=np.float64)
 
         return self._remember(key, compute)
 

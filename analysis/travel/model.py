@@ -85,3 +85,43 @@ class TravelModel(Protocol):
     ) -> gpd.GeoDataFrame:
         """EPSG:4326 polygons with columns source_id, minutes."""
         ...
+
+
+def nearest_minutes(
+    travel: TravelModel,
+    sources_xy: np.ndarray,
+    targets_xy: np.ndarray,
+    *,
+    profile: str,
+    direction: Direction = "from_sources",
+    cutoff_minutes: float | None = None,
+) -> np.ndarray:
+    """Minutes between every target and its nearest source, without saying which source.
+
+    The model's own ``nearest_minutes`` when it has one (a search that keeps no predecessors),
+    else the minutes of its ``nearest``: the same numbers.
+
+    Parameters
+    ----------
+    travel
+        A travel model.
+    sources_xy, targets_xy
+        (n, 2) coordinates in ``travel.crs``.
+    profile, direction, cutoff_minutes
+        As for :meth:`TravelModel.nearest`.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 minutes per target (``inf`` = not reached).
+    """
+    ask = getattr(travel, "nearest_minutes", None)
+    if ask is not None:
+        minutes = ask(
+            sources_xy, targets_xy, profile=profile, direction=direction, cutoff_minutes=cutoff_minutes
+        )
+    else:
+        minutes = travel.nearest(
+            sources_xy, targets_xy, profile=profile, direction=direction, cutoff_minutes=cutoff_minutes
+        ).minutes
+    return np.asarray(minutes, dtype=np.float64)
